@@ -1,0 +1,60 @@
+#pragma once
+
+#include "core/task.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tdd::core {
+
+/// What the scheduler needs to know of one task.
+struct graph_node {
+  std::string key;
+  std::vector<std::string> depends_on;
+  int phase = 0;
+  task_status status = task_status::pending;
+};
+
+/// A task that can never run because a dependency is blocked.
+struct dependency_block {
+  std::string key;        ///< the task that is blocked by it
+  std::string dependency; ///< the blocked dependency (reason
+                          ///< `dependency_blocked:<dependency>`)
+};
+
+/// Dependency graph of all tasks of a run. Nodes whose dependencies name
+/// unknown keys are tolerated (validation reports them); such a dependency
+/// is never complete.
+class task_graph {
+public:
+  explicit task_graph(std::vector<graph_node> nodes);
+
+  /// A dependency cycle as a path that starts and ends with the same key
+  /// (`A -> B -> A` is {"A", "B", "A"}), or empty when there is none.
+  /// Deterministic: the cycle through the smallest key is reported.
+  std::vector<std::string> find_cycle() const;
+
+  /// Pending tasks whose dependencies are all complete and whose phase is
+  /// open (every task of a lower phase is complete or blocked), sorted by
+  /// (phase, key).
+  std::vector<std::string> ready() const;
+
+  /// The plan for the pending and running tasks: wave 0 holds what can run
+  /// now, wave n what can run once waves < n are complete. Phases are
+  /// barriers, so a wave never mixes phases. Tasks that can never run
+  /// (blocked dependencies, cycles) are left out. Keys sorted within a wave.
+  std::vector<std::vector<std::string>> waves() const;
+
+  /// Pending tasks that can never run because a dependency (direct or
+  /// through other tasks) is blocked, with the blocked task that causes it.
+  std::vector<dependency_block> blocked_by_dependencies() const;
+
+  const std::vector<graph_node>& nodes() const { return nodes_; }
+
+private:
+  std::vector<graph_node> nodes_;
+  std::map<std::string, size_t> index_;
+};
+
+} // namespace tdd::core
