@@ -25,8 +25,8 @@ struct task_spec {
   std::string title; ///< required
   std::string goal;
   std::vector<std::string> acceptance;
-  std::string test_file; ///< relative to the repo root
-  std::string impl_file; ///< relative to the repo root
+  std::string test_file;  ///< relative to the repo root
+  std::string impl_file;  ///< relative to the repo root
   std::string verify;     ///< shell command for the task's own test
   std::string verify_all; ///< full suite for the verify stage; "" = verify
   std::vector<std::string> depends_on;
@@ -41,6 +41,10 @@ inline bool operator!=(const task_spec& x, const task_spec& y) {
 
 /// True if `key` matches [A-Za-z0-9._-]{1,64}.
 bool is_valid_task_key(std::string_view key);
+
+/// Quotes user text for messages: `"` and `\` are escaped, control bytes
+/// shown as `\n`, `\t` or `\xNN`; other bytes (UTF-8 or not) are kept.
+std::string quote(std::string_view text);
 
 /// Returns why `path` (relative to the repo root) would leave the repo, or
 /// an empty string if it stays inside: absolute paths and `..` components

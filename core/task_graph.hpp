@@ -3,6 +3,8 @@
 #include "core/task.hpp"
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,8 @@ struct dependency_block {
 /// is never complete.
 class task_graph {
 public:
+  /// A node whose key appeared before replaces the earlier one (a task file
+  /// appended after stored tasks overrides them).
   explicit task_graph(std::vector<graph_node> nodes);
 
   /// A dependency cycle as a path that starts and ends with the same key
@@ -43,7 +47,9 @@ public:
   /// The plan for the pending and running tasks: wave 0 holds what can run
   /// now, wave n what can run once waves < n are complete. Phases are
   /// barriers, so a wave never mixes phases. Tasks that can never run
-  /// (blocked dependencies, cycles) are left out. Keys sorted within a wave.
+  /// (blocked dependencies, cycles) are left out, and so are later phases
+  /// while such a task holds its phase's barrier (ready() agrees: wave 0's
+  /// pending tasks are exactly ready()). Keys sorted within a wave.
   std::vector<std::vector<std::string>> waves() const;
 
   /// Pending tasks that can never run because a dependency (direct or
@@ -53,6 +59,14 @@ public:
   const std::vector<graph_node>& nodes() const { return nodes_; }
 
 private:
+  /// The tasks of the lowest phase in `remaining` that can start once
+  /// `done` is complete.
+  std::vector<std::string> next_wave(const std::set<std::string>& remaining,
+                                     const std::set<std::string>& done) const;
+
+  /// The closest blocked task that `key` waits for, through pending tasks.
+  std::optional<std::string> nearest_blocked(const std::string& key) const;
+
   std::vector<graph_node> nodes_;
   std::map<std::string, size_t> index_;
 };
