@@ -1,0 +1,9 @@
+#pragma once
+
+// Every message type, complete. Include it where
+// `cfg.add_message_types<caf::id_block::tdd>()` is called.
+
+#include "messages/errc.hpp"
+#include "messages/store_actor.hpp"
+#include "messages/task.hpp"
+#include "messages/type_ids.hpp"

@@ -1,0 +1,52 @@
+#pragma once
+
+// Forward declarations and the project's only CAF type-ID block. Include
+// messages/all.hpp (complete types) where add_message_types<> is called.
+
+#include <caf/type_id.hpp>
+
+#include <vector>
+
+namespace tdd::core {
+enum class task_status;     // defined in core/task.hpp
+enum class task_complexity; // defined in core/task.hpp
+struct task_spec;           // defined in core/task.hpp
+struct graph_node;          // defined in core/task_graph.hpp
+} // namespace tdd::core
+
+namespace tdd {
+struct task_row;           // defined in messages/task.hpp
+struct attempt_row;        // defined in messages/task.hpp
+struct task_counts;        // defined in messages/task.hpp
+struct task_status_update; // defined in messages/task.hpp
+struct import_summary;     // defined in messages/task.hpp
+} // namespace tdd
+
+// Append entries, never reorder or remove: the IDs travel between nodes.
+CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(tdd, (tdd::core::task_status))
+  CAF_ADD_TYPE_ID(tdd, (tdd::core::task_complexity))
+  CAF_ADD_TYPE_ID(tdd, (tdd::core::task_spec))
+  CAF_ADD_TYPE_ID(tdd, (tdd::core::graph_node))
+  CAF_ADD_TYPE_ID(tdd, (std::vector<tdd::core::graph_node>))
+  CAF_ADD_TYPE_ID(tdd, (tdd::task_row))
+  CAF_ADD_TYPE_ID(tdd, (std::vector<tdd::task_row>))
+  CAF_ADD_TYPE_ID(tdd, (tdd::attempt_row))
+  CAF_ADD_TYPE_ID(tdd, (std::vector<tdd::attempt_row>))
+  CAF_ADD_TYPE_ID(tdd, (tdd::task_counts))
+  CAF_ADD_TYPE_ID(tdd, (tdd::task_status_update))
+  CAF_ADD_TYPE_ID(tdd, (tdd::import_summary))
+
+  // Atoms take no type ID in 0.17; their text is at most 10 characters.
+  // `get` and `flush` spell the same atoms as caf::get_atom and
+  // caf::flush_atom, so they are the same types.
+  CAF_ADD_ATOM(tdd, tdd::atom, status, "status")
+  CAF_ADD_ATOM(tdd, tdd::atom, commit, "commit")
+  CAF_ADD_ATOM(tdd, tdd::atom, flush, "flush")
+  CAF_ADD_ATOM(tdd, tdd::atom, get, "get")
+  CAF_ADD_ATOM(tdd, tdd::atom, tasks, "tasks")
+  CAF_ADD_ATOM(tdd, tdd::atom, task, "task")
+  CAF_ADD_ATOM(tdd, tdd::atom, count, "count")
+  CAF_ADD_ATOM(tdd, tdd::atom, graph, "graph")
+  CAF_ADD_ATOM(tdd, tdd::atom, attempts, "attempts")
+CAF_END_TYPE_ID_BLOCK(tdd)
