@@ -1,0 +1,17 @@
+#pragma once
+
+#include "cli/workspace.hpp"
+#include "store/database.hpp"
+
+#include <optional>
+
+namespace tdd::cli {
+
+/// Opens the workspace's database for a command, printing a clear error
+/// (and returning nothing) when there is none yet or it cannot be used.
+/// Never creates a database: only `init` does.
+std::optional<store::database> open_database(const global_options& opts,
+                                             store::open_mode mode,
+                                             workspace* ws_out = nullptr);
+
+} // namespace tdd::cli

@@ -1,0 +1,73 @@
+#pragma once
+
+// End-to-end harness: a real temporary git repository and the real
+// `orchestrator` binary run as a child process.
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace tdd::test {
+
+/// What one run of a command printed and returned.
+struct run_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+
+  /// stdout parsed as JSON (fails the test when it does not parse).
+  nlohmann::json json() const;
+};
+
+/// A temporary directory with `git init` done, removed with everything in
+/// it on destruction.
+class temp_repo {
+public:
+  temp_repo();
+  ~temp_repo();
+  temp_repo(const temp_repo&) = delete;
+  temp_repo& operator=(const temp_repo&) = delete;
+
+  const std::filesystem::path& dir() const { return dir_; }
+
+  /// Writes `text` to `rel` (creating parent directories).
+  void write(const std::string& rel, const std::string& text) const;
+
+  /// Reads the whole file at `rel`.
+  std::string read(const std::string& rel) const;
+
+  /// Runs the orchestrator in `cwd` (default: the repo root) with `args`
+  /// and extra environment variables.
+  run_result orchestrator(const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env = {},
+                          const std::filesystem::path& cwd = {}) const;
+
+  /// Runs any program (looked up in PATH) in the repo root.
+  run_result run(const std::vector<std::string>& argv,
+                 const std::map<std::string, std::string>& env = {},
+                 const std::filesystem::path& cwd = {}) const;
+
+private:
+  std::filesystem::path dir_;
+};
+
+/// A scratch directory that is not a git repository.
+class temp_dir {
+public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::filesystem::path& path() const { return dir_; }
+
+private:
+  std::filesystem::path dir_;
+};
+
+/// Path of the orchestrator binary under test.
+std::string orchestrator_binary();
+
+} // namespace tdd::test
