@@ -26,8 +26,38 @@ const std::vector<std::string> task_fields{
   "key",    "test_file",  "impl_file",  "title", "goal",      "acceptance",
   "verify", "verify_all", "depends_on", "phase", "complexity"};
 
-const std::vector<std::string> default_fields{"verify", "verify_all", "phase",
-                                              "complexity"};
+// Per-task identity (key, title) and dependencies make no sense as defaults.
+const std::vector<std::string> default_fields{
+  "goal",   "acceptance", "test_file", "impl_file",
+  "verify", "verify_all", "phase",     "complexity"};
+
+/// The task_spec member behind a string field, or nullptr.
+std::string core::task_spec::*string_member(std::string_view name) {
+  static const std::map<std::string_view, std::string core::task_spec::*>
+    strings{{"key", &core::task_spec::key},
+            {"title", &core::task_spec::title},
+            {"goal", &core::task_spec::goal},
+            {"test_file", &core::task_spec::test_file},
+            {"impl_file", &core::task_spec::impl_file},
+            {"verify", &core::task_spec::verify},
+            {"verify_all", &core::task_spec::verify_all}};
+  const auto it = strings.find(name);
+  return it == strings.end() ? nullptr : it->second;
+}
+
+/// Copies field `name` from `from` to `to`.
+void copy_field(std::string_view name, const core::task_spec& from,
+                core::task_spec& to) {
+  if (auto member = string_member(name)) {
+    to.*member = from.*member;
+  } else if (name == "acceptance") {
+    to.acceptance = from.acceptance;
+  } else if (name == "phase") {
+    to.phase = from.phase;
+  } else if (name == "complexity") {
+    to.complexity = from.complexity;
+  }
+}
 
 const std::vector<std::string> top_fields{"defaults", "tasks"};
 
@@ -207,9 +237,13 @@ void reader::read_defaults(const YAML::Node& node) {
   for (const auto& f : fields_of(node, "defaults", task_fields)) {
     if (std::find(default_fields.begin(), default_fields.end(), f.name)
         == default_fields.end()) {
+      std::string allowed;
+      for (const auto& name : default_fields) {
+        allowed += (allowed.empty() ? "" : ", ") + name;
+      }
       error(f.line, "field " + quote(f.name)
-                      + " cannot be set in defaults (allowed: verify, "
-                        "verify_all, phase, complexity)");
+                      + " cannot be set in defaults (allowed: " + allowed
+                      + ")");
     } else if (!f.value.IsNull() && read_task_field(f, defaults_)) {
       defaults_.lines.fields[f.name] = f.line;
     }
@@ -244,17 +278,9 @@ void reader::read_task(const YAML::Node& node, size_t index) {
 }
 
 bool reader::read_task_field(const field& f, core::located_spec& task) {
-  static const std::map<std::string_view, std::string core::task_spec::*>
-    strings{{"key", &core::task_spec::key},
-            {"title", &core::task_spec::title},
-            {"goal", &core::task_spec::goal},
-            {"test_file", &core::task_spec::test_file},
-            {"impl_file", &core::task_spec::impl_file},
-            {"verify", &core::task_spec::verify},
-            {"verify_all", &core::task_spec::verify_all}};
   auto& spec = task.spec;
-  if (const auto member = strings.find(f.name); member != strings.end()) {
-    return assign(spec.*(member->second), string_value(f));
+  if (const auto member = string_member(f.name)) {
+    return assign(spec.*member, string_value(f));
   }
   if (f.name == "acceptance") {
     return assign(spec.acceptance, list_value(f, true, nullptr));
@@ -271,22 +297,10 @@ bool reader::read_task_field(const field& f, core::located_spec& task) {
 
 /// Fills in from `defaults` what the task did not give.
 void reader::apply_defaults(core::located_spec& task) const {
-  const auto inherits = [this, &task](const char* name) {
-    return task.lines.fields.count(name) == 0
-           && defaults_.lines.fields.count(name) > 0;
-  };
-  auto& spec = task.spec;
-  if (inherits("verify")) {
-    spec.verify = defaults_.spec.verify;
-  }
-  if (inherits("verify_all")) {
-    spec.verify_all = defaults_.spec.verify_all;
-  }
-  if (inherits("phase")) {
-    spec.phase = defaults_.spec.phase;
-  }
-  if (inherits("complexity")) {
-    spec.complexity = defaults_.spec.complexity;
+  for (const auto& given : defaults_.lines.fields) {
+    if (task.lines.fields.count(given.first) == 0) {
+      copy_field(given.first, defaults_.spec, task.spec);
+    }
   }
 }
 

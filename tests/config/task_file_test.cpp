@@ -167,19 +167,33 @@ TEST_CASE("unknown fields are errors, with a hint when one is close") {
       R"(tasks.yaml:9: unknown field "file" in task CALC-1 (did you mean "test_file"?))"});
 }
 
-TEST_CASE("defaults take verify, verify_all, phase and complexity only") {
+TEST_CASE("defaults take every field but key, title and depends_on") {
   CHECK(
     errors_of(R"(defaults:
   verfy: v
-  test_file: t.py
+  title: t
   phase: x
 tasks:
   - {key: A, title: t, test_file: t.py, impl_file: i.py, verify: v}
 )")
     == lines{
       R"(tasks.yaml:2: unknown field "verfy" in defaults (did you mean "verify"?))",
-      R"(tasks.yaml:3: field "test_file" cannot be set in defaults (allowed: verify, verify_all, phase, complexity))",
+      R"(tasks.yaml:3: field "title" cannot be set in defaults (allowed: goal, acceptance, test_file, impl_file, verify, verify_all, phase, complexity))",
       R"(tasks.yaml:4: phase must be a non-negative integer, got "x")"});
+}
+
+TEST_CASE("defaults: impl_file and acceptance apply where a task sets none") {
+  const auto tasks = tasks_of(R"(defaults: {verify: v, impl_file: lib.c,
+           acceptance: [builds]}
+tasks:
+  - {key: A, title: t, test_file: t.c}
+  - {key: B, title: t, test_file: u.c, impl_file: own.c, acceptance: [x]}
+)");
+  REQUIRE(tasks.size() == 2);
+  CHECK(tasks[0].spec.impl_file == "lib.c");
+  CHECK(tasks[0].spec.acceptance == std::vector<std::string>{"builds"});
+  CHECK(tasks[1].spec.impl_file == "own.c");
+  CHECK(tasks[1].spec.acceptance == std::vector<std::string>{"x"});
 }
 
 TEST_CASE("defaults: phase and complexity apply where a task sets none") {
