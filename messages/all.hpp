@@ -3,6 +3,9 @@
 // Every message type, complete. Include it where
 // `cfg.add_message_types<caf::id_block::tdd>()` is called.
 
+#include "messages/circuit.hpp"
+#include "messages/control.hpp"
+#include "messages/control_listener_actor.hpp"
 #include "messages/errc.hpp"
 #include "messages/store_actor.hpp"
 #include "messages/task.hpp"

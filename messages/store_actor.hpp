@@ -1,8 +1,10 @@
 #pragma once
 
+#include "messages/control_listener_actor.hpp"
 #include "messages/type_ids.hpp"
 
 #include <caf/replies_to.hpp>
+#include <caf/timestamp.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
@@ -13,7 +15,8 @@ namespace tdd {
 
 /// The persistence actor: the only writer of the database. Writes are
 /// fire-and-forget and batched (one mailbox burst = one transaction);
-/// reads are requests and see the writes sent before them.
+/// reads are requests and see the writes sent before them. Circuit saves
+/// are requests that join the current batch.
 using store_actor = caf::typed_actor<
   /// Moves a task to a new status (fire-and-forget, batched).
   caf::reacts_to<atom::status, task_status_update>,
@@ -33,6 +36,22 @@ using store_actor = caf::typed_actor<
   caf::replies_to<atom::get, atom::graph>::with<std::vector<core::graph_node>>,
   /// The attempts of one task, oldest first.
   caf::replies_to<atom::get, atom::attempts,
-                  std::string>::with<std::vector<attempt_row>>>;
+                  std::string>::with<std::vector<attempt_row>>,
+  /// Saves a circuit and its new events (optimistic locking on
+  /// `version`, 0 = new) in the current batch; replies with the new
+  /// version, or errc::conflict (nothing of this save is written; the rest
+  /// of the batch is).
+  caf::replies_to<atom::save, core::circuit_snapshot,
+                  std::vector<core::circuit_event>>::with<int64_t>,
+  /// Every circuit; `recent_changes` are the state changes in the 5
+  /// minutes before the given time (the caller's actor-clock wall time).
+  caf::replies_to<atom::get, atom::circuits,
+                  caf::timestamp>::with<std::vector<core::circuit_snapshot>>,
+  /// Registers a listener for live control commands (monitored; dropped
+  /// when it goes down). While there is one, the store polls the `control`
+  /// table every 500 ms.
+  caf::reacts_to<atom::subscribe, control_listener_actor>,
+  /// Internal: one poll of the `control` table (a delayed self-message).
+  caf::reacts_to<atom::poll>>;
 
 } // namespace tdd

@@ -3,6 +3,7 @@
 // Forward declarations and the project's only CAF type-ID block. Include
 // messages/all.hpp (complete types) where add_message_types<> is called.
 
+#include <caf/replies_to.hpp>
 #include <caf/type_id.hpp>
 
 #include <vector>
@@ -12,6 +13,8 @@ enum class task_status;     // defined in core/task.hpp
 enum class task_complexity; // defined in core/task.hpp
 struct task_spec;           // defined in core/task.hpp
 struct graph_node;          // defined in core/task_graph.hpp
+struct circuit_snapshot;    // defined in core/circuit.hpp
+struct circuit_event;       // defined in core/circuit.hpp
 } // namespace tdd::core
 
 namespace tdd {
@@ -20,6 +23,7 @@ struct attempt_row;        // defined in messages/task.hpp
 struct task_counts;        // defined in messages/task.hpp
 struct task_status_update; // defined in messages/task.hpp
 struct import_summary;     // defined in messages/task.hpp
+struct control_command;    // defined in messages/control.hpp
 } // namespace tdd
 
 // Append entries, never reorder or remove: the IDs travel between nodes.
@@ -49,4 +53,22 @@ CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   CAF_ADD_ATOM(tdd, tdd::atom, count, "count")
   CAF_ADD_ATOM(tdd, tdd::atom, graph, "graph")
   CAF_ADD_ATOM(tdd, tdd::atom, attempts, "attempts")
+
+  // Circuits and live control (messages/circuit.hpp, messages/control.hpp).
+  // `subscribe` is caf::subscribe_atom, as `get` is caf::get_atom.
+  CAF_ADD_TYPE_ID(tdd, (tdd::core::circuit_snapshot))
+  CAF_ADD_TYPE_ID(tdd, (std::vector<tdd::core::circuit_snapshot>))
+  CAF_ADD_TYPE_ID(tdd, (tdd::core::circuit_event))
+  CAF_ADD_TYPE_ID(tdd, (std::vector<tdd::core::circuit_event>))
+  CAF_ADD_TYPE_ID(tdd, (tdd::control_command))
+  CAF_ADD_ATOM(tdd, tdd::atom, save, "save")
+  CAF_ADD_ATOM(tdd, tdd::atom, circuits, "circuits")
+  CAF_ADD_ATOM(tdd, tdd::atom, subscribe, "subscribe")
+  CAF_ADD_ATOM(tdd, tdd::atom, poll, "poll")
+  CAF_ADD_ATOM(tdd, tdd::atom, control, "control")
+  // tdd::control_listener_actor (messages/control_listener_actor.hpp),
+  // spelled out: a typed handle names atoms, so it follows them.
+  CAF_ADD_TYPE_ID(tdd,
+                  (caf::typed_actor<
+                    caf::reacts_to<tdd::atom::control, tdd::control_command>>))
 CAF_END_TYPE_ID_BLOCK(tdd)

@@ -4,8 +4,11 @@
 // persistence actor owns the read-write one; read-only commands (`status`,
 // `tasks list`, ...) open their own, read-only, without an actor system.
 
+#include "core/circuit.hpp"
+#include "core/health.hpp"
 #include "core/task.hpp"
 #include "core/task_graph.hpp"
+#include "messages/control.hpp"
 #include "messages/task.hpp"
 #include "store/sqlite_handle.hpp"
 
@@ -29,6 +32,15 @@ enum class open_mode {
 struct task_filter {
   std::optional<core::task_status> status;
   std::optional<int> phase;
+};
+
+/// The active run (`runs.status = 'active'`), for commands that must know
+/// whether a run is live.
+struct run_info {
+  int64_t id = 0;
+  int64_t pid = 0;
+  std::string host;
+  std::string started_at; ///< UTC ISO-8601 with milliseconds
 };
 
 /// A connection to the orchestrator database, with its statements prepared
@@ -98,6 +110,70 @@ public:
   /// `reason` is kept only for `blocked`. errc::not_found for unknown keys.
   [[nodiscard]] caf::error set_task_status(const task_status_update& x);
 
+  // -- circuits (store/database_circuits.cpp) --------------------------------
+
+  /// Every circuit, by level (stage, worker, system) then identifier.
+  /// `recent_changes` holds the state changes of the 5 minutes up to `now`,
+  /// oldest first; `version` is the row's version.
+  [[nodiscard]] caf::expected<std::vector<core::circuit_snapshot>>
+  load_circuits(core::wall_time now);
+
+  /// One circuit as load_circuits reads it; nullopt if it has no row.
+  [[nodiscard]] caf::expected<std::optional<core::circuit_snapshot>>
+  find_circuit(core::circuit_level level, const std::string& identifier,
+               core::wall_time now);
+
+  /// Stores `s` and appends `events`, all or nothing, and returns the new
+  /// version. Optimistic locking: `s.version` 0 inserts a new circuit, any
+  /// other version updates the row only if it still has that version.
+  /// Otherwise errc::conflict naming the circuit and the versions, and
+  /// nothing is written. Runs in the caller's transaction (as a savepoint,
+  /// so a failure spares the caller's other writes) or in its own.
+  /// `recent_changes` is not stored: it comes from the events.
+  [[nodiscard]] caf::expected<int64_t>
+  save_circuit(const core::circuit_snapshot& s,
+               const std::vector<core::circuit_event>& events);
+
+  /// `circuits reset` with no run live: closes the circuit, zeroes
+  /// failure_count, consecutive_failures and extensions, clears opened_at
+  /// and half_open_at, records `manual_reset` (and `state_change` when it
+  /// was not closed) at `now`. A circuit without a row is inserted closed.
+  /// Returns the circuit as stored afterwards.
+  [[nodiscard]] caf::expected<core::circuit_snapshot>
+  reset_circuit(core::circuit_level level, const std::string& identifier,
+                core::wall_time now);
+
+  /// The newest `limit` events of one circuit, newest first.
+  [[nodiscard]] caf::expected<std::vector<core::circuit_event>>
+  circuit_events(core::circuit_level level, const std::string& identifier,
+                 int64_t limit);
+
+  /// Circuits per level and state and the number of flapping circuits,
+  /// read from v_circuit_health_summary and v_flapping_circuits: what a
+  /// person querying the views sees is what the health check judges.
+  [[nodiscard]] caf::expected<core::health_input> circuit_health_input();
+
+  // -- live control and runs (store/database_control.cpp) --------------------
+
+  /// Queues a control command for the live run; returns its id.
+  [[nodiscard]] caf::expected<int64_t>
+  enqueue_control(const std::string& command, const std::string& argument);
+
+  /// Commands not yet processed, oldest first.
+  [[nodiscard]] caf::expected<std::vector<control_command>> pending_controls();
+
+  /// Marks a command processed now with `result`; errc::not_found for an
+  /// unknown id.
+  [[nodiscard]] caf::error mark_control_processed(int64_t id,
+                                                  const std::string& result);
+
+  /// One command, processed or not; nullopt for an unknown id.
+  [[nodiscard]] caf::expected<std::optional<control_command>>
+  find_control(int64_t id);
+
+  /// The run with status 'active', if any (there is at most one).
+  [[nodiscard]] caf::expected<std::optional<run_info>> active_run();
+
   struct statements; // defined in store/database_statements.hpp
 
 private:
@@ -117,6 +193,19 @@ private:
 
   [[nodiscard]] caf::error
   check_dependencies(const std::vector<core::task_spec>& specs);
+
+  [[nodiscard]] caf::expected<std::vector<core::circuit_snapshot>>
+  read_circuits(const statement& rows, const statement& changes);
+
+  [[nodiscard]] caf::expected<int64_t>
+  write_circuit(const core::circuit_snapshot& s,
+                const std::vector<core::circuit_event>& events);
+
+  [[nodiscard]] caf::error conflict(const core::circuit_snapshot& s,
+                                    const char* what);
+
+  [[nodiscard]] caf::expected<std::vector<control_command>>
+  read_controls(const statement& s);
 
   std::string path_;
   open_mode mode_ = open_mode::read_write;

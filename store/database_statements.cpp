@@ -19,6 +19,24 @@ namespace {
   "t.created_at, t.updated_at, (SELECT group_concat(d.depends_on, char(10)) "  \
   "FROM task_deps d WHERE d.task_key = t.key) FROM tasks t "
 
+// Columns read_circuit expects, in order (store/database_circuits.cpp).
+#define TDD_CIRCUIT_COLUMNS                                                    \
+  "SELECT id, level, identifier, state, failure_count, "                       \
+  "consecutive_failures, success_count, extensions, opened_at, "               \
+  "half_open_at, last_failure_at, last_change_at, version "                    \
+  "FROM circuit_breakers "
+
+// ?1 .. ?11 of insert_circuit and update_circuit, in this order.
+#define TDD_CIRCUIT_VALUES                                                     \
+  "level, identifier, state, failure_count, consecutive_failures, "            \
+  "success_count, extensions, opened_at, half_open_at, last_failure_at, "      \
+  "last_change_at"
+
+// Columns read_control expects, in order (store/database_control.cpp).
+#define TDD_CONTROL_COLUMNS                                                    \
+  "SELECT id, command, argument, created_at, COALESCE(processed_at, ''), "     \
+  "COALESCE(result, '') FROM control "
+
 using member = statement database::statements::*;
 
 const std::pair<member, const char*> statement_table[] = {
@@ -70,8 +88,67 @@ const std::pair<member, const char*> statement_table[] = {
    "claimed_by = CASE WHEN ?2 = 'running' THEN claimed_by END, "
    "claim_expires_at = CASE WHEN ?2 = 'running' THEN claim_expires_at END, "
    "version = version + 1, updated_at = " TDD_NOW " WHERE key = ?1"},
+  {&database::statements::load_circuits,
+   TDD_CIRCUIT_COLUMNS "ORDER BY CASE level WHEN 'stage' THEN 0 "
+                       "WHEN 'worker' THEN 1 ELSE 2 END, identifier"},
+  {&database::statements::find_circuit,
+   TDD_CIRCUIT_COLUMNS "WHERE level = ?1 AND identifier = ?2"},
+  // State changes in [?1, ?2] (circuit_breaker_events_by_type).
+  {&database::statements::recent_changes,
+   "SELECT circuit_id, created_at FROM circuit_breaker_events "
+   "WHERE event_type = 'state_change' AND created_at >= ?1 "
+   "AND created_at <= ?2 ORDER BY circuit_id, created_at, id"},
+  {&database::statements::recent_changes_of,
+   "SELECT e.circuit_id, e.created_at FROM circuit_breaker_events e "
+   "JOIN circuit_breakers c ON c.id = e.circuit_id "
+   "WHERE c.level = ?1 AND c.identifier = ?2 "
+   "AND e.event_type = 'state_change' AND e.created_at >= ?3 "
+   "AND e.created_at <= ?4 ORDER BY e.created_at, e.id"},
+  {&database::statements::circuit_version,
+   "SELECT version FROM circuit_breakers WHERE level = ?1 "
+   "AND identifier = ?2"},
+  // No row back: the circuit exists already.
+  {&database::statements::insert_circuit,
+   "INSERT INTO circuit_breakers (" TDD_CIRCUIT_VALUES ", version) "
+   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1) "
+   "ON CONFLICT (level, identifier) DO NOTHING RETURNING id, version"},
+  // No row back: missing, or not at version ?12 any more.
+  {&database::statements::update_circuit,
+   "UPDATE circuit_breakers SET state = ?3, failure_count = ?4, "
+   "consecutive_failures = ?5, success_count = ?6, extensions = ?7, "
+   "opened_at = ?8, half_open_at = ?9, last_failure_at = ?10, "
+   "last_change_at = ?11, version = version + 1 "
+   "WHERE level = ?1 AND identifier = ?2 AND version = ?12 "
+   "RETURNING id, version"},
+  {&database::statements::insert_circuit_event,
+   "INSERT INTO circuit_breaker_events (circuit_id, event_type, from_state, "
+   "to_state, details, created_at) "
+   "VALUES (?1, ?2, ?3, ?4, COALESCE(NULLIF(?5, ''), '{}'), ?6)"},
+  {&database::statements::circuit_events,
+   "SELECT e.event_type, e.from_state, e.to_state, e.details, e.created_at "
+   "FROM circuit_breaker_events e "
+   "JOIN circuit_breakers c ON c.id = e.circuit_id "
+   "WHERE c.level = ?1 AND c.identifier = ?2 "
+   "ORDER BY e.created_at DESC, e.id DESC LIMIT ?3"},
+  {&database::statements::health_summary,
+   "SELECT level, closed, open, half_open FROM v_circuit_health_summary"},
+  {&database::statements::flapping_count,
+   "SELECT COUNT(*) FROM v_flapping_circuits"},
+  {&database::statements::enqueue_control,
+   "INSERT INTO control (command, argument) VALUES (?1, ?2)"},
+  {&database::statements::pending_controls,
+   TDD_CONTROL_COLUMNS "WHERE processed_at IS NULL ORDER BY id"},
+  {&database::statements::find_control, TDD_CONTROL_COLUMNS "WHERE id = ?1"},
+  {&database::statements::mark_control,
+   "UPDATE control SET processed_at = " TDD_NOW ", result = ?2 "
+   "WHERE id = ?1"},
+  {&database::statements::active_run,
+   "SELECT id, pid, host, started_at FROM runs WHERE status = 'active'"},
 };
 
+#undef TDD_CONTROL_COLUMNS
+#undef TDD_CIRCUIT_VALUES
+#undef TDD_CIRCUIT_COLUMNS
 #undef TDD_TASK_COLUMNS
 #undef TDD_NOW
 

@@ -31,6 +31,24 @@ struct database::statements {
   statement insert_dep;
   statement insert_attempt;
   statement set_status;
+  // Circuits (store/database_circuits.cpp).
+  statement load_circuits;
+  statement find_circuit;
+  statement recent_changes;
+  statement recent_changes_of;
+  statement circuit_version;
+  statement insert_circuit;
+  statement update_circuit;
+  statement insert_circuit_event;
+  statement circuit_events;
+  statement health_summary;
+  statement flapping_count;
+  // Live control and runs (store/database_control.cpp).
+  statement enqueue_control;
+  statement pending_controls;
+  statement find_control;
+  statement mark_control;
+  statement active_run;
 };
 
 /// Prepares every statement of `database::statements` on `db`.

@@ -2,6 +2,9 @@
 
 #include "messages/errc.hpp"
 
+#include <caf/system_messages.hpp>
+
+#include <algorithm>
 #include <iostream>
 #include <utility>
 #include <vector>
@@ -12,23 +15,107 @@ namespace {
 
 using self_pointer = store_actor::stateful_pointer<persistence_state>;
 
-/// Runs one write inside the current batch. The first write of a burst
-/// opens the batch and sends `commit` to the actor itself; that message
-/// queues behind the writes already in the mailbox, so one burst becomes
-/// one transaction.
-template <class Write> void write(self_pointer self, Write&& f) {
-  auto& st = self->state;
-  auto opened = st.ensure_batch();
+/// Makes the next write part of the current batch. The first write of a
+/// burst opens the batch and sends `commit` to the actor itself; that
+/// message queues behind the writes already in the mailbox, so one burst
+/// becomes one transaction.
+caf::error join_batch(self_pointer self) {
+  auto opened = self->state.ensure_batch();
   if (!opened) {
-    st.record_failure(std::move(opened.error()));
-    return;
+    return std::move(opened.error());
   }
   if (*opened) {
     self->send(self, atom::commit_v);
   }
-  if (auto err = f(*st.db)) {
+  return caf::none;
+}
+
+/// Runs one fire-and-forget write inside the current batch.
+template <class Write> void write(self_pointer self, Write&& f) {
+  auto& st = self->state;
+  auto err = join_batch(self);
+  if (!err) {
+    err = f(*st.db);
+  }
+  if (err) {
     st.record_failure(std::move(err));
   }
+}
+
+/// A save replies, so its failure goes to the caller; a conflict undoes
+/// only this save (database::save_circuit uses a savepoint in the batch).
+caf::result<int64_t> save_circuit(self_pointer self,
+                                  const core::circuit_snapshot& x,
+                                  const std::vector<core::circuit_event>& ev) {
+  if (auto err = join_batch(self)) {
+    return err;
+  }
+  return self->state.db->save_circuit(x, ev);
+}
+
+void schedule_poll(self_pointer self) {
+  if (self->state.is_polling) {
+    return;
+  }
+  self->state.is_polling = true;
+  self->delayed_send(self, control_poll_interval, atom::poll_v);
+}
+
+void subscribe(self_pointer self, control_listener_actor listener) {
+  auto& listeners = self->state.listeners;
+  if (std::find(listeners.begin(), listeners.end(), listener)
+      == listeners.end()) {
+    self->monitor(listener);
+    listeners.emplace_back(std::move(listener));
+  }
+  schedule_poll(self);
+}
+
+void drop_listener(self_pointer self, const caf::actor_addr& who) {
+  auto& listeners = self->state.listeners;
+  listeners.erase(std::remove_if(listeners.begin(), listeners.end(),
+                                 [&](const control_listener_actor& x) {
+                                   return x.address() == who;
+                                 }),
+                  listeners.end());
+}
+
+/// Hands every pending control command to every listener, then marks it
+/// processed in the current batch. Delivery comes first: a crash in
+/// between delivers the command again rather than never.
+caf::error deliver_controls(self_pointer self) {
+  auto& st = self->state;
+  auto pending = st.db->pending_controls();
+  if (!pending) {
+    return std::move(pending.error());
+  }
+  if (pending->empty()) {
+    return caf::none;
+  }
+  if (auto err = join_batch(self)) {
+    return err;
+  }
+  for (const auto& command : *pending) {
+    for (const auto& listener : st.listeners) {
+      self->send(listener, atom::control_v, command);
+    }
+    if (auto err = st.db->mark_control_processed(command.id, "delivered")) {
+      return err;
+    }
+  }
+  return caf::none;
+}
+
+/// One poll; the next follows only while someone listens.
+void poll(self_pointer self) {
+  self->state.is_polling = false;
+  if (self->state.listeners.empty()) {
+    return;
+  }
+  if (auto err = deliver_controls(self)) {
+    self->state.record_failure(std::move(err));
+  }
+  schedule_poll(self);
 }
 
 caf::result<task_row> find_task(database& db, const std::string& key) {
@@ -90,6 +177,8 @@ store_actor::behavior_type persistence(self_pointer self, std::string db_path) {
     return store_actor::behavior_type::make_empty_behavior();
   }
   self->state.db.emplace(std::move(*db));
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { drop_listener(self, msg.source); });
   return {
     [self](atom::status, const task_status_update& x) {
       write(self, [&](database& db) { return db.set_task_status(x); });
@@ -123,6 +212,18 @@ store_actor::behavior_type persistence(self_pointer self, std::string db_path) {
            const std::string& key) -> caf::result<std::vector<attempt_row>> {
       return self->state.db->attempts_of(key);
     },
+    [self](atom::save, const core::circuit_snapshot& x,
+           const std::vector<core::circuit_event>& events) {
+      return save_circuit(self, x, events);
+    },
+    [self](atom::get, atom::circuits, caf::timestamp now)
+      -> caf::result<std::vector<core::circuit_snapshot>> {
+      return self->state.db->load_circuits(now);
+    },
+    [self](atom::subscribe, control_listener_actor listener) {
+      subscribe(self, std::move(listener));
+    },
+    [self](atom::poll) { poll(self); },
   };
 }
 

@@ -4,6 +4,8 @@
 // writer. Production spawns it `caf::detached` (SQLite calls block); tests
 // spawn it plain so the test coordinator stays deterministic.
 
+#include "messages/circuit.hpp"
+#include "messages/control_listener_actor.hpp"
 #include "messages/store_actor.hpp"
 #include "messages/task.hpp"
 #include "store/database.hpp"
@@ -13,11 +15,17 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tdd::store {
+
+/// How often the store looks for new `control` rows while someone listens:
+/// a command from another shell reaches the run within about this long.
+constexpr auto control_poll_interval = std::chrono::milliseconds{500};
 
 struct persistence_state {
   static inline constexpr const char* name = "persistence";
@@ -43,6 +51,10 @@ struct persistence_state {
   int64_t transactions = 0;         ///< batches committed since start
   int64_t failed_writes = 0;
   caf::error last_error; ///< of the most recent failed write
+  /// Listeners for live control commands; while there is one, the actor polls
+  /// the `control` table every control_poll_interval.
+  std::vector<control_listener_actor> listeners;
+  bool is_polling = false; ///< a poll message is on its way
 };
 
 /// Opens `db_path` read-write (creating and migrating it); quits with the

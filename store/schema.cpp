@@ -120,8 +120,8 @@ CREATE TABLE circuit_breakers (
   opened_at            TEXT,
   half_open_at         TEXT,
   last_failure_at      TEXT,
-  last_change_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-  version              INTEGER NOT NULL DEFAULT 1,
+  last_change_at       TEXT, -- last state change; NULL: never changed
+  version              INTEGER NOT NULL DEFAULT 1, -- optimistic locking
   UNIQUE (level, identifier)
 );
 CREATE INDEX circuit_breakers_by_state ON circuit_breakers (state);
@@ -141,6 +141,9 @@ CREATE TABLE circuit_breaker_events (
 );
 CREATE INDEX circuit_breaker_events_by_circuit
   ON circuit_breaker_events (circuit_id, created_at);
+-- Recent state changes of every circuit (flapping, recent_changes).
+CREATE INDEX circuit_breaker_events_by_type
+  ON circuit_breaker_events (event_type, created_at);
 
 CREATE TABLE notifications (
   id         INTEGER PRIMARY KEY,
@@ -159,13 +162,15 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_by_subject
   ON notifications (event, subject, created_at);
 
--- Live control: the CLI inserts, the store actor polls unprocessed rows.
+-- Live control: the CLI inserts, the store actor polls unprocessed rows,
+-- hands them to the run and sets processed_at and result.
 CREATE TABLE control (
   id           INTEGER PRIMARY KEY,
   command      TEXT NOT NULL, -- circuit_reset, task_retry, ...
   argument     TEXT NOT NULL DEFAULT '',
   created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-  processed_at TEXT
+  processed_at TEXT, -- NULL while pending
+  result       TEXT  -- e.g. 'delivered'; NULL while pending
 );
 CREATE INDEX control_by_processed_at ON control (processed_at, id);
 
@@ -178,33 +183,54 @@ CREATE TABLE budget (
   updated_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 
+-- The circuit views read as `circuits status|health` print: `circuit` is
+-- the id users type (stage:TASK:STAGE, worker:ID, system), as
+-- core::display_id spells it.
+--
+-- v_open_circuits: one row per open circuit, longest open first.
+--   circuit, level, identifier, opened_at, failure_count (since it last
+--   closed), consecutive_failures (since the last success), extensions
+--   (worker pause doublings), last_failure_at.
 CREATE VIEW v_open_circuits AS
-  SELECT id, level, identifier, state, failure_count, consecutive_failures,
-         extensions, opened_at, half_open_at, last_failure_at, last_change_at
+  SELECT CASE level WHEN 'system' THEN 'system'
+           ELSE level || ':' || identifier END AS circuit,
+         level, identifier, opened_at, failure_count, consecutive_failures,
+         extensions, last_failure_at
   FROM circuit_breakers
-  WHERE state = 'open';
+  WHERE state = 'open'
+  ORDER BY opened_at, level, identifier;
 
--- One row per level, zeros included.
+-- v_circuit_health_summary: always 3 rows (stage, worker, system, in that
+-- order), zeros included: level, closed, open, half_open, total. The
+-- health check (`circuits health`, /healthz) reads its counts from here.
 CREATE VIEW v_circuit_health_summary AS
-  WITH levels (level) AS (VALUES ('stage'), ('worker'), ('system'))
+  WITH levels (ord, level) AS
+    (VALUES (0, 'stage'), (1, 'worker'), (2, 'system'))
   SELECT l.level,
-         COUNT(c.id) AS total,
          COALESCE(SUM(c.state = 'closed'), 0) AS closed,
          COALESCE(SUM(c.state = 'open'), 0) AS open,
-         COALESCE(SUM(c.state = 'half_open'), 0) AS half_open
+         COALESCE(SUM(c.state = 'half_open'), 0) AS half_open,
+         COUNT(c.id) AS total
   FROM levels l LEFT JOIN circuit_breakers c ON c.level = l.level
-  GROUP BY l.level;
+  GROUP BY l.ord, l.level
+  ORDER BY l.ord;
 
--- Flapping: more than 5 state changes in the last 5 minutes (SPEC 5).
+-- v_flapping_circuits: circuits with more than 5 state changes in the last
+-- 5 minutes (SPEC 5), most changes first: circuit, level, identifier,
+-- state (now), state_changes (in the window), last_change_at (the newest).
+-- The health check counts its rows.
 CREATE VIEW v_flapping_circuits AS
-  SELECT c.id, c.level, c.identifier, c.state,
+  SELECT CASE c.level WHEN 'system' THEN 'system'
+           ELSE c.level || ':' || c.identifier END AS circuit,
+         c.level, c.identifier, c.state,
          COUNT(*) AS state_changes, MAX(e.created_at) AS last_change_at
-  FROM circuit_breakers c
-  JOIN circuit_breaker_events e ON e.circuit_id = c.id
+  FROM circuit_breaker_events e
+  JOIN circuit_breakers c ON c.id = e.circuit_id
   WHERE e.event_type = 'state_change'
     AND e.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-5 minutes')
   GROUP BY c.id
-  HAVING COUNT(*) > 5;
+  HAVING COUNT(*) > 5
+  ORDER BY state_changes DESC, circuit;
 
 -- Pending tasks whose dependencies are all complete and whose phase is open
 -- (no task of a lower phase pending or running), as core::task_graph::ready.

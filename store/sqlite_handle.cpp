@@ -164,4 +164,56 @@ void transaction::rollback() noexcept {
   db_ = nullptr;
 }
 
+caf::expected<write_scope> write_scope::begin(sqlite3* db) {
+  if (sqlite3_get_autocommit(db) != 0) {
+    auto txn = transaction::begin(db);
+    if (!txn) {
+      return std::move(txn.error());
+    }
+    return write_scope{nullptr, std::move(*txn)};
+  }
+  if (auto err = exec(db, "SAVEPOINT tdd_write_scope")) {
+    return err;
+  }
+  return write_scope{db, std::nullopt};
+}
+
+write_scope::write_scope(sqlite3* savepoint_db,
+                         std::optional<transaction> txn) noexcept
+    : savepoint_db_(savepoint_db), txn_(std::move(txn)) {
+  // nop
+}
+
+write_scope::write_scope(write_scope&& other) noexcept
+    : savepoint_db_(std::exchange(other.savepoint_db_, nullptr)),
+      txn_(std::exchange(other.txn_, std::nullopt)) {
+  // nop
+}
+
+write_scope::~write_scope() {
+  // As in transaction::rollback: nothing to undo if SQLite already rolled
+  // back the whole transaction. Savepoints nest by name, so this undoes and
+  // closes the innermost one, ours.
+  if (savepoint_db_ != nullptr && sqlite3_get_autocommit(savepoint_db_) == 0) {
+    sqlite3_exec(savepoint_db_,
+                 "ROLLBACK TO tdd_write_scope; RELEASE tdd_write_scope",
+                 nullptr, nullptr, nullptr);
+  }
+}
+
+caf::error write_scope::commit() {
+  if (txn_) {
+    return txn_->commit();
+  }
+  if (savepoint_db_ == nullptr) {
+    return caf::make_error(errc::invalid_argument,
+                           "commit on a finished write scope");
+  }
+  if (auto err = exec(savepoint_db_, "RELEASE tdd_write_scope")) {
+    return err;
+  }
+  savepoint_db_ = nullptr;
+  return caf::none;
+}
+
 } // namespace tdd::store

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -66,6 +67,12 @@ public:
   [[nodiscard]] caf::error bind(int index, int64_t x) const;
   [[nodiscard]] caf::error bind(int index, std::string_view x) const;
   [[nodiscard]] caf::error bind_null(int index) const;
+
+  /// Binds the value, or NULL for nullopt.
+  template <class T>
+  [[nodiscard]] caf::error bind(int index, const std::optional<T>& x) const {
+    return x ? bind(index, *x) : bind_null(index);
+  }
 
   /// Binds `xs` to the parameters 1, 2, ... in order.
   template <class... Ts>
@@ -158,6 +165,31 @@ private:
   void rollback() noexcept;
 
   sqlite3* db_ = nullptr; ///< not owned; null once finished
+};
+
+/// Makes a group of writes all or nothing wherever it runs: its own
+/// transaction (BEGIN IMMEDIATE) when none is open, otherwise a SAVEPOINT
+/// in the caller's transaction, so a failed group leaves the caller's other
+/// writes in place. The destructor rolls the group back unless `commit()`
+/// succeeded.
+class write_scope {
+public:
+  [[nodiscard]] static caf::expected<write_scope> begin(sqlite3* db);
+
+  write_scope(write_scope&& other) noexcept;
+  write_scope& operator=(write_scope&&) = delete;
+  write_scope(const write_scope&) = delete;
+  write_scope& operator=(const write_scope&) = delete;
+  ~write_scope();
+
+  /// Commits the own transaction or releases the savepoint.
+  [[nodiscard]] caf::error commit();
+
+private:
+  write_scope(sqlite3* savepoint_db, std::optional<transaction> txn) noexcept;
+
+  sqlite3* savepoint_db_ = nullptr; ///< set while a savepoint is open
+  std::optional<transaction> txn_;  ///< set when the scope owns one
 };
 
 } // namespace tdd::store

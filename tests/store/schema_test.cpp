@@ -139,9 +139,30 @@ TEST_CASE("schema v1 has every table, view and index") {
   for (const auto* name :
        {"tasks_by_status_phase", "tasks_by_phase", "task_deps_by_depends_on",
         "attempts_by_task", "circuit_breaker_events_by_circuit",
-        "circuit_breakers_by_state", "control_by_processed_at"}) {
+        "circuit_breakers_by_state", "circuit_breaker_events_by_type",
+        "control_by_processed_at"}) {
     CHECK_MESSAGE(std::count(indexes.begin(), indexes.end(), name) == 1, name);
   }
+  auto columns = [&](const std::string& table) {
+    return test::query_column(raw.get(), "SELECT name FROM pragma_table_info('"
+                                           + table + "') ORDER BY cid");
+  };
+  CHECK(columns("control")
+        == std::vector<std::string>{"id", "command", "argument", "created_at",
+                                    "processed_at", "result"});
+  auto runs = columns("runs");
+  CHECK(std::count(runs.begin(), runs.end(), "pid") == 1);
+  CHECK(std::count(runs.begin(), runs.end(), "host") == 1);
+  CHECK(columns("v_open_circuits")
+        == std::vector<std::string>{
+          "circuit", "level", "identifier", "opened_at", "failure_count",
+          "consecutive_failures", "extensions", "last_failure_at"});
+  CHECK(columns("v_circuit_health_summary")
+        == std::vector<std::string>{"level", "closed", "open", "half_open",
+                                    "total"});
+  CHECK(columns("v_flapping_circuits")
+        == std::vector<std::string>{"circuit", "level", "identifier", "state",
+                                    "state_changes", "last_change_at"});
 }
 
 TEST_CASE("read-write connections use WAL and enforce foreign keys") {
