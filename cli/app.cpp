@@ -54,6 +54,7 @@ int run_cli(int argc, char** argv) {
   add_init_command(app, opts, commands);
   add_tasks_commands(app, opts, commands);
   add_status_command(app, opts, commands);
+  add_circuits_commands(app, opts, commands);
   add_config_commands(app, opts, commands);
   try {
     app.parse(argc, argv);

@@ -28,6 +28,8 @@ void add_tasks_commands(CLI::App& parent, const global_options& opts,
                         command_list& out);
 void add_config_commands(CLI::App& parent, const global_options& opts,
                          command_list& out);
+void add_circuits_commands(CLI::App& parent, const global_options& opts,
+                           command_list& out);
 void add_status_command(CLI::App& parent, const global_options& opts,
                         command_list& out);
 

@@ -7,30 +7,48 @@ namespace fs = std::filesystem;
 
 namespace tdd::cli {
 
-std::optional<store::database> open_database(const global_options& opts,
-                                             store::open_mode mode,
-                                             workspace* ws_out) {
-  std::string error;
-  auto ws = resolve_workspace(opts, error);
+namespace {
+
+std::optional<store::database> try_open(const global_options& opts,
+                                        store::open_mode mode,
+                                        workspace* ws_out, std::string& why) {
+  auto ws = resolve_workspace(opts, why);
   if (!ws) {
-    print_error(error);
     return std::nullopt;
   }
   std::error_code ec;
   if (!fs::exists(ws->db_path, ec)) {
-    print_error("no database at " + ws->db_path.string()
-                + "; run 'orchestrator init' in the repository first");
+    why = "no database at " + ws->db_path.string()
+          + "; run 'orchestrator init' in the repository first";
     return std::nullopt;
   }
   auto db = store::database::open(ws->db_path.string(), mode);
   if (!db) {
-    print_error(describe(db.error()));
+    why = describe(db.error());
     return std::nullopt;
   }
   if (ws_out != nullptr) {
     *ws_out = std::move(*ws);
   }
   return std::move(*db);
+}
+
+} // namespace
+
+std::optional<store::database> open_database(const global_options& opts,
+                                             store::open_mode mode,
+                                             workspace* ws_out) {
+  std::string why;
+  auto db = try_open(opts, mode, ws_out, why);
+  if (!db) {
+    print_error(why);
+  }
+  return db;
+}
+
+std::optional<store::database> open_database_quietly(const global_options& opts,
+                                                     std::string& why) {
+  return try_open(opts, store::open_mode::read_only, nullptr, why);
 }
 
 } // namespace tdd::cli

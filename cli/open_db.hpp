@@ -14,4 +14,9 @@ std::optional<store::database> open_database(const global_options& opts,
                                              store::open_mode mode,
                                              workspace* ws_out = nullptr);
 
+/// As open_database read-only, but prints nothing: on failure `why` says
+/// what is wrong (for `circuits health`, which reports it as UNKNOWN).
+std::optional<store::database> open_database_quietly(const global_options& opts,
+                                                     std::string& why);
+
 } // namespace tdd::cli
