@@ -158,7 +158,7 @@ void circuit_breaker::reset_snapshot(wall_time now, circuit_events& out) {
 
 stage_breaker::stage_breaker(stage_circuit_settings settings,
                              circuit_snapshot snapshot)
-    : circuit_breaker(std::move(snapshot), circuit_level::stage),
+    : trial_breaker(std::move(snapshot), circuit_level::stage),
       settings_(settings) {}
 
 std::optional<wall_time> stage_breaker::next_deadline() const {
@@ -168,22 +168,21 @@ std::optional<wall_time> stage_breaker::next_deadline() const {
   return opened_at_or_guess() + settings_.recovery_timeout_s;
 }
 
-circuit_events stage_breaker::tick(wall_time now) {
+circuit_events trial_breaker::half_open_when_due(std::optional<wall_time> due,
+                                                 std::chrono::seconds after,
+                                                 wall_time now) {
   circuit_events out;
-  const auto due = next_deadline();
   if (!due || now < *due) {
     return out;
   }
-  trial_in_flight_ = false;
-  change_state(
-    circuit_state::half_open, circuit_event_type::recovery_started,
-    event_details{}.add("after_s", settings_.recovery_timeout_s.count()).text(),
-    now, out);
+  end_trial();
+  change_state(circuit_state::half_open, circuit_event_type::recovery_started,
+               event_details{}.add("after_s", after.count()).text(), now, out);
   return out;
 }
 
-admission stage_breaker::allow(wall_time now) {
-  admission out{false, tick(now)};
+admission trial_breaker::admit(circuit_events events) {
+  admission out{false, std::move(events)};
   if (state() == circuit_state::closed) {
     out.allowed = true;
   } else if (state() == circuit_state::half_open && !trial_in_flight_) {
@@ -191,6 +190,14 @@ admission stage_breaker::allow(wall_time now) {
     out.allowed = true;
   }
   return out;
+}
+
+circuit_events stage_breaker::tick(wall_time now) {
+  return half_open_when_due(next_deadline(), settings_.recovery_timeout_s, now);
+}
+
+admission stage_breaker::allow(wall_time now) {
+  return admit(tick(now));
 }
 
 circuit_events stage_breaker::record_success(wall_time now) {
@@ -201,7 +208,7 @@ circuit_events stage_breaker::record_success(wall_time now) {
   }
   data().failure_count = 0;
   if (state() == circuit_state::half_open) {
-    trial_in_flight_ = false;
+    end_trial();
     change_state(circuit_state::closed, circuit_event_type::recovery_succeeded,
                  "{}", now, out);
   }
@@ -213,12 +220,12 @@ circuit_events stage_breaker::record_failure(failure_kind kind,
                                              wall_time now) {
   circuit_events out;
   if (kind != failure_kind::task) {
-    trial_in_flight_ = false; // no verdict on the stage: it may try again
+    end_trial(); // no verdict on the stage: it may try again
     return out;
   }
   count_failure(kind, reason, now, out);
   if (state() == circuit_state::half_open) {
-    trial_in_flight_ = false;
+    end_trial();
     change_state(circuit_state::open, circuit_event_type::recovery_failed,
                  event_details{}.add("reason", reason).text(), now, out);
     return out;
@@ -237,7 +244,7 @@ circuit_events stage_breaker::record_failure(failure_kind kind,
 
 circuit_events stage_breaker::reset(wall_time now) {
   circuit_events out;
-  trial_in_flight_ = false;
+  end_trial();
   reset_snapshot(now, out);
   return out;
 }

@@ -104,8 +104,33 @@ private:
   circuit_snapshot snapshot_;
 };
 
+/// A breaker that half-opens on a deadline and then admits one trial at a
+/// time: the common part of the stage and worker breakers.
+class trial_breaker : public circuit_breaker {
+public:
+  bool has_trial_in_flight() const { return trial_in_flight_; }
+
+protected:
+  using circuit_breaker::circuit_breaker;
+
+  /// open -> half_open (recovery_started, `after` in its details) once `due`
+  /// has passed; a trial that was in flight is forgotten.
+  circuit_events half_open_when_due(std::optional<wall_time> due,
+                                    std::chrono::seconds after, wall_time now);
+
+  /// closed: allowed; half_open: allowed for one trial at a time; open: no.
+  /// `events` are those of the tick that preceded the decision.
+  admission admit(circuit_events events);
+
+  /// The trial (if any) ended, with or without a verdict.
+  void end_trial() { trial_in_flight_ = false; }
+
+private:
+  bool trial_in_flight_ = false;
+};
+
 /// One per (task, stage): counts `failure_kind::task` failures only.
-class stage_breaker : public circuit_breaker {
+class stage_breaker : public trial_breaker {
 public:
   /// Continues `snapshot` (level forced to stage). A half_open snapshot has
   /// no trial in flight: the one running at a restart was interrupted.
@@ -136,18 +161,15 @@ public:
   /// `tasks retry` / `circuits reset`: closed, counters zeroed.
   circuit_events reset(wall_time now);
 
-  bool has_trial_in_flight() const { return trial_in_flight_; }
-
 private:
   stage_circuit_settings settings_;
-  bool trial_in_flight_ = false;
 };
 
 /// One per worker: counts consecutive `failure_kind::worker` failures.
 /// `extensions` counts failed recovery trials: after the k-th (k <=
 /// max_extensions) the pause is pause_s * 2^k; the next failed trial sets
 /// it to max_extensions + 1, which means exhausted: open until reset.
-class worker_breaker : public circuit_breaker {
+class worker_breaker : public trial_breaker {
 public:
   /// Continues `snapshot` (level forced to worker); see stage_breaker.
   worker_breaker(worker_circuit_settings settings, circuit_snapshot snapshot);
@@ -184,14 +206,11 @@ public:
   /// `circuits reset`: closed, counters and extensions zeroed.
   circuit_events reset(wall_time now);
 
-  bool has_trial_in_flight() const { return trial_in_flight_; }
-
 private:
   /// The half_open trial failed: reopen with the next pause, or for good.
   void fail_trial(std::string_view reason, wall_time now, circuit_events& out);
 
   worker_circuit_settings settings_;
-  bool trial_in_flight_ = false;
 };
 
 /// The one system circuit, fed with worker circuit counts and, while

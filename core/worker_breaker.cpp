@@ -20,7 +20,7 @@ constexpr int max_doublings = 30;
 
 worker_breaker::worker_breaker(worker_circuit_settings settings,
                                circuit_snapshot snapshot)
-    : circuit_breaker(std::move(snapshot), circuit_level::worker),
+    : trial_breaker(std::move(snapshot), circuit_level::worker),
       settings_(settings) {}
 
 std::chrono::seconds worker_breaker::current_pause() const {
@@ -43,27 +43,11 @@ std::optional<wall_time> worker_breaker::next_deadline() const {
 }
 
 circuit_events worker_breaker::tick(wall_time now) {
-  circuit_events out;
-  const auto due = next_deadline();
-  if (!due || now < *due) {
-    return out;
-  }
-  trial_in_flight_ = false;
-  change_state(circuit_state::half_open, circuit_event_type::recovery_started,
-               event_details{}.add("after_s", current_pause().count()).text(),
-               now, out);
-  return out;
+  return half_open_when_due(next_deadline(), current_pause(), now);
 }
 
 admission worker_breaker::allow(wall_time now) {
-  admission out{false, tick(now)};
-  if (state() == circuit_state::closed) {
-    out.allowed = true;
-  } else if (state() == circuit_state::half_open && !trial_in_flight_) {
-    trial_in_flight_ = true;
-    out.allowed = true;
-  }
-  return out;
+  return admit(tick(now));
 }
 
 circuit_events worker_breaker::record_success(wall_time now) {
@@ -72,7 +56,7 @@ circuit_events worker_breaker::record_success(wall_time now) {
   if (state() != circuit_state::half_open) {
     return out;
   }
-  trial_in_flight_ = false;
+  end_trial();
   data().failure_count = 0;
   data().extensions = 0;
   change_state(circuit_state::closed, circuit_event_type::recovery_succeeded,
@@ -85,7 +69,7 @@ circuit_events worker_breaker::record_failure(failure_kind kind,
                                               wall_time now) {
   circuit_events out;
   if (kind != failure_kind::worker) {
-    trial_in_flight_ = false; // the worker did its job: no verdict
+    end_trial(); // the worker did its job: no verdict
     return out;
   }
   count_failure(kind, reason, now, out);
@@ -110,7 +94,7 @@ circuit_events worker_breaker::record_failure(failure_kind kind,
 
 void worker_breaker::fail_trial(std::string_view reason, wall_time now,
                                 circuit_events& out) {
-  trial_in_flight_ = false;
+  end_trial();
   auto& c = data();
   const bool can_extend = c.extensions < settings_.max_extensions;
   c.extensions = can_extend ? c.extensions + 1 : settings_.max_extensions + 1;
@@ -133,7 +117,7 @@ void worker_breaker::fail_trial(std::string_view reason, wall_time now,
 
 circuit_events worker_breaker::reset(wall_time now) {
   circuit_events out;
-  trial_in_flight_ = false;
+  end_trial();
   reset_snapshot(now, out);
   return out;
 }
