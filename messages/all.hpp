@@ -4,6 +4,8 @@
 // `cfg.add_message_types<caf::id_block::tdd>()` is called.
 
 #include "messages/circuit.hpp"
+#include "messages/circuit_actors.hpp"
+#include "messages/circuit_change.hpp"
 #include "messages/control.hpp"
 #include "messages/control_listener_actor.hpp"
 #include "messages/errc.hpp"

@@ -6,6 +6,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/type_id.hpp>
 
+#include <cstdint>
 #include <vector>
 
 namespace tdd::core {
@@ -15,6 +16,8 @@ struct task_spec;           // defined in core/task.hpp
 struct graph_node;          // defined in core/task_graph.hpp
 struct circuit_snapshot;    // defined in core/circuit.hpp
 struct circuit_event;       // defined in core/circuit.hpp
+// defined in core/circuit.hpp
+enum class failure_kind : uint8_t;
 } // namespace tdd::core
 
 namespace tdd {
@@ -24,6 +27,8 @@ struct task_counts;        // defined in messages/task.hpp
 struct task_status_update; // defined in messages/task.hpp
 struct import_summary;     // defined in messages/task.hpp
 struct control_command;    // defined in messages/control.hpp
+struct circuit_change;     // defined in messages/circuit_change.hpp
+struct dispatch_policy;    // defined in messages/circuit_change.hpp
 } // namespace tdd
 
 // Append entries, never reorder or remove: the IDs travel between nodes.
@@ -71,4 +76,30 @@ CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tdd,
                   (caf::typed_actor<
                     caf::reacts_to<tdd::atom::control, tdd::control_command>>))
+  // Circuit actors (messages/circuit_actors.hpp, messages/circuit_change.hpp).
+  // `reset`, `tick` and `idle` are caf::reset_atom, caf::tick_atom and
+  // caf::idle_atom.
+  CAF_ADD_TYPE_ID(tdd, (tdd::core::failure_kind))
+  CAF_ADD_TYPE_ID(tdd, (tdd::circuit_change))
+  CAF_ADD_TYPE_ID(tdd, (tdd::dispatch_policy))
+  CAF_ADD_ATOM(tdd, tdd::atom, allow, "allow")
+  CAF_ADD_ATOM(tdd, tdd::atom, success, "success")
+  CAF_ADD_ATOM(tdd, tdd::atom, failure, "failure")
+  CAF_ADD_ATOM(tdd, tdd::atom, reset, "reset")
+  CAF_ADD_ATOM(tdd, tdd::atom, tick, "tick")
+  CAF_ADD_ATOM(tdd, tdd::atom, idle, "idle")
+  CAF_ADD_ATOM(tdd, tdd::atom, changed, "changed")
+  CAF_ADD_ATOM(tdd, tdd::atom, stage, "stage")
+  CAF_ADD_ATOM(tdd, tdd::atom, worker, "worker")
+  CAF_ADD_ATOM(tdd, tdd::atom, system, "system")
+  CAF_ADD_ATOM(tdd, tdd::atom, workers, "workers")
+  CAF_ADD_ATOM(tdd, tdd::atom, dispatch, "dispatch")
+  // The handles are registered by alias: CAF_ADD_TYPE_ID cannot spell types
+  // this long. The header defines them here, after the atoms they name (see
+  // its first comment).
+#include "messages/circuit_actors.hpp"
+  CAF_ADD_TYPE_ID(tdd, (tdd::circuit_listener_actor))
+  CAF_ADD_TYPE_ID(tdd, (tdd::circuit_actor))
+  CAF_ADD_TYPE_ID(tdd, (tdd::system_circuit_actor))
+  CAF_ADD_TYPE_ID(tdd, (tdd::circuit_hub_actor))
 CAF_END_TYPE_ID_BLOCK(tdd)
