@@ -1,5 +1,6 @@
 #include "core/circuit.hpp"
 
+#include "core/stage_rules.hpp"
 #include "core/task.hpp"
 
 #include <algorithm>
@@ -40,10 +41,6 @@ constexpr name_table<circuit_event_type, 10> event_names{
    {circuit_event_type::flapping_detected, "flapping_detected"},
    {circuit_event_type::extension_applied, "extension_applied"}}};
 
-/// SPEC.md 3: the stages users name.
-constexpr std::array<std::string_view, 6> stage_names{
-  "red", "green", "verify", "fix", "refactor", "commit"};
-
 template <class Enum, size_t N>
 std::string name_of(const name_table<Enum, N>& xs, Enum x) {
   for (const auto& [value, name] : xs) {
@@ -82,10 +79,7 @@ std::optional<circuit_ref> parse_stage_ref(std::string_view rest) {
     return std::nullopt;
   }
   const auto task = rest.substr(0, colon);
-  const auto stage = rest.substr(colon + 1);
-  const bool known_stage
-    = std::find(stage_names.begin(), stage_names.end(), stage)
-      != stage_names.end();
+  const bool known_stage = parse_stage(rest.substr(colon + 1)).has_value();
   if (!is_valid_task_key(task) || !known_stage) {
     return std::nullopt;
   }
