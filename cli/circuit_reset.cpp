@@ -1,5 +1,6 @@
 #include "cli/circuit_view.hpp"
 #include "cli/commands.hpp"
+#include "cli/live_run.hpp"
 #include "core/suggest.hpp"
 #include "messages/errc.hpp"
 #include "store/database.hpp"
@@ -7,11 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
-#include <csignal>
 #include <iostream>
-#include <thread>
 
 namespace tdd::cli {
 
@@ -123,56 +120,6 @@ int resolve_all(store::database& db, const reset_options& args,
   return exit_code::ok;
 }
 
-bool run_is_live(const store::run_info& run) {
-  char host[256] = {};
-  if (gethostname(host, sizeof(host) - 1) != 0 || run.host != host) {
-    return true; // another host: cannot check, assume it is alive
-  }
-  return ::kill(static_cast<pid_t>(run.pid), 0) == 0 || errno == EPERM;
-}
-
-/// Queues the resets for the live run and waits up to 3 s for it to pick
-/// them up.
-int reset_live(const global_options& opts, store::database& db,
-               const store::run_info& run,
-               const std::vector<std::string>& ids) {
-  std::vector<int64_t> queued;
-  for (const auto& id : ids) {
-    auto q = db.enqueue_control("circuit_reset", id);
-    if (!q) {
-      return unknown(describe(q.error()));
-    }
-    queued.push_back(*q);
-  }
-  bool applied = false;
-  const auto deadline
-    = std::chrono::steady_clock::now() + std::chrono::seconds{3};
-  while (!applied && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
-    applied = true;
-    for (const auto id : queued) {
-      auto c = db.find_control(id);
-      applied = applied && c && *c && !(*c)->processed_at.empty();
-    }
-  }
-  if (opts.json) {
-    print_json({{"reset", ids},
-                {"via", "live_run"},
-                {"applied", applied},
-                {"run", {{"pid", run.pid}, {"host", run.host}}}});
-  } else {
-    std::cout << (applied ? "Reset by the live run (pid "
-                          : "Queued for the live run (pid ")
-              << run.pid << " on " << printable(run.host) << ")"
-              << (applied ? ": " : "; it applies it at its next poll: ");
-    for (size_t i = 0; i < ids.size(); ++i) {
-      std::cout << (i > 0 ? ", " : "") << printable(ids[i]);
-    }
-    std::cout << '\n';
-  }
-  return exit_code::ok;
-}
-
 } // namespace
 
 int resolve_reset_targets(store::database& db, const reset_options& args,
@@ -201,10 +148,9 @@ int apply_reset(const global_options& opts, store::database& db,
   for (const auto& t : targets) {
     ids.push_back(core::display_id(t.level, t.identifier));
   }
-  auto run = db.active_run();
-  if (run && *run && run_is_live(**run)) {
-    return reset_live(opts, db, **run,
-                      all ? std::vector<std::string>{"all"} : ids);
+  if (auto run = live_run(db)) {
+    return hand_to_live_run(opts, db, *run, "circuit_reset",
+                            all ? std::vector<std::string>{"all"} : ids);
   }
   auto report = nlohmann::json::array();
   for (size_t i = 0; i < targets.size(); ++i) {

@@ -202,7 +202,8 @@ int run_show(const global_options& opts, const std::string& key) {
 
 void add_tasks_commands(CLI::App& parent, const global_options& opts,
                         command_list& out) {
-  auto* tasks = parent.add_subcommand("tasks", "Import, list and show tasks");
+  auto* tasks
+    = parent.add_subcommand("tasks", "Import, list, show and retry tasks");
   tasks->require_subcommand(1);
 
   auto import_args = std::make_shared<import_options>();
@@ -237,6 +238,8 @@ void add_tasks_commands(CLI::App& parent, const global_options& opts,
   show->footer("Example:\n  orchestrator tasks show CALC-1");
   out.push_back(
     {show, [&opts, show_key] { return run_show(opts, *show_key); }});
+
+  add_retry_command(*tasks, opts, out);
 }
 
 } // namespace tdd::cli

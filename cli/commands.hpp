@@ -26,6 +26,9 @@ void add_init_command(CLI::App& parent, const global_options& opts,
                       command_list& out);
 void add_tasks_commands(CLI::App& parent, const global_options& opts,
                         command_list& out);
+/// `tasks retry`, added under the `tasks` command.
+void add_retry_command(CLI::App& tasks, const global_options& opts,
+                       command_list& out);
 void add_config_commands(CLI::App& parent, const global_options& opts,
                          command_list& out);
 void add_circuits_commands(CLI::App& parent, const global_options& opts,

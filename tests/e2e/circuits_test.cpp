@@ -1,55 +1,11 @@
+#include "e2e/circuit_repo.hpp"
 #include "e2e/harness.hpp"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
 
-using tdd::test::run_result;
+using tdd::test::circuit_repo;
 using tdd::test::temp_repo;
-
-namespace {
-
-constexpr const char* tasks_yaml = R"(defaults: {verify: "true"}
-tasks:
-  - {key: CALC-1, title: add, test_file: t1.c, impl_file: calc.c}
-  - {key: CALC-2, title: sub, test_file: t2.c, impl_file: calc.c}
-)";
-
-/// A repo with the binary's own database and tasks, ready for circuits.
-struct circuit_repo {
-  temp_repo repo;
-  std::string db;
-
-  circuit_repo() : db((repo.dir() / ".orchestrator/orchestrator.db").string()) {
-    REQUIRE(repo.orchestrator({"init", "-q"}).code == 0);
-    repo.write("tasks.yaml", tasks_yaml);
-    REQUIRE(repo.orchestrator({"tasks", "import", "-q", "tasks.yaml"}).code
-            == 0);
-  }
-
-  /// Runs SQL with the sqlite3 shell, as a user would.
-  std::string sql(const std::string& statement) const {
-    const auto r = repo.run({"sqlite3", db, statement});
-    REQUIRE_MESSAGE(r.code == 0, r.err);
-    return r.out;
-  }
-
-  /// Records a circuit the way a run leaves it.
-  void circuit(const std::string& level, const std::string& id,
-               const std::string& state, int failures = 0) const {
-    sql("INSERT INTO circuit_breakers (level, identifier, state, "
-        "failure_count, consecutive_failures, opened_at) VALUES ('"
-        + level + "', '" + id + "', '" + state + "', "
-        + std::to_string(failures) + ", " + std::to_string(failures) + ", "
-        + (state == "closed" ? "NULL" : "strftime('%Y-%m-%dT%H:%M:%fZ','now')")
-        + ")");
-  }
-
-  run_result cli(const std::vector<std::string>& args) const {
-    return repo.orchestrator(args);
-  }
-};
-
-} // namespace
 
 TEST_CASE("circuits health: HEALTHY with no circuits, UNKNOWN without a db") {
   circuit_repo r;
