@@ -9,6 +9,7 @@
 #include "messages/control.hpp"
 #include "messages/control_listener_actor.hpp"
 #include "messages/errc.hpp"
+#include "messages/run.hpp"
 #include "messages/store_actor.hpp"
 #include "messages/task.hpp"
 #include "messages/type_ids.hpp"

@@ -8,6 +8,7 @@
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,50 @@ using store_actor = caf::typed_actor<
   /// table every 500 ms.
   caf::reacts_to<atom::subscribe, control_listener_actor>,
   /// Internal: one poll of the `control` table (a delayed self-message).
-  caf::reacts_to<atom::poll>>;
+  caf::reacts_to<atom::poll>,
+  // -- runs, leases, attempts, workers and budget (messages/run.hpp) -------
+  // Requests that write commit the batch before they reply, so a reply
+  // means the change is on disk; fire-and-forget writes join the batch.
+  /// Starts a run; replies with its id, or errc::conflict naming the run
+  /// that is active (its pid, host and start).
+  caf::replies_to<atom::run, run_start>::with<int64_t>,
+  /// Ends an active run (fire-and-forget; `flush` to wait for it).
+  caf::reacts_to<atom::run, run_finish>,
+  /// Claims a pending task at the expected version; replies false when
+  /// someone else got it first (or it is not pending any more).
+  caf::replies_to<atom::claim, task_claim>::with<bool>,
+  /// Extends the lease of (task, worker) to the given time; replies false
+  /// when the worker does not hold it any more.
+  caf::replies_to<atom::renew, std::string, std::string,
+                  caf::timestamp>::with<bool>,
+  /// Puts the tasks whose lease expired before the given time back to
+  /// pending (their open attempts become `interrupted`); replies their keys.
+  caf::replies_to<atom::reclaim, caf::timestamp>::with<std::set<std::string>>,
+  /// The same for every running task, expired or not: a coordinator that
+  /// restarts after a crash holds none of the old leases.
+  caf::replies_to<atom::reclaim>::with<std::set<std::string>>,
+  /// Every task's lease and version, by key (what claims need).
+  caf::replies_to<atom::get, atom::leases>::with<std::vector<task_lease>>,
+  /// The lease holder releases a task with its new status (fire-and-forget).
+  caf::reacts_to<atom::release, task_release>,
+  /// Records the stage a task is in: (key, stage) (fire-and-forget).
+  caf::reacts_to<atom::stage, std::string, std::string>,
+  /// An attempt starts (fire-and-forget).
+  caf::reacts_to<atom::attempt, attempt_start>,
+  /// An attempt ends (fire-and-forget).
+  caf::reacts_to<atom::attempt, attempt_finish>,
+  /// Marks the attempts of a run that have no outcome `interrupted`;
+  /// replies how many.
+  caf::replies_to<atom::interrupt, int64_t>::with<int64_t>,
+  /// A worker registers, or registers again (fire-and-forget).
+  caf::reacts_to<atom::worker, worker_registration>,
+  /// A worker's state, task and stage (fire-and-forget).
+  caf::reacts_to<atom::worker, worker_update>,
+  /// A worker is alive at the given time (fire-and-forget).
+  caf::reacts_to<atom::heartbeat, std::string, caf::timestamp>,
+  /// Sets the budget caps of a run (fire-and-forget).
+  caf::reacts_to<atom::budget, int64_t, core::budget_limits>,
+  /// Records what a run used so far (fire-and-forget; the last one wins).
+  caf::reacts_to<atom::budget, int64_t, core::budget_usage>>;
 
 } // namespace tdd

@@ -31,6 +31,26 @@ struct circuit_change;     // defined in messages/circuit_change.hpp
 struct dispatch_policy;    // defined in messages/circuit_change.hpp
 } // namespace tdd
 
+// Defined in core/run_plan.hpp and core/budget.hpp.
+namespace tdd::core {
+enum class run_outcome : uint8_t;
+struct budget_limits;
+struct budget_usage;
+} // namespace tdd::core
+
+// Defined in messages/run.hpp.
+namespace tdd {
+struct run_start;
+struct run_finish;
+struct task_claim;
+struct task_release;
+struct task_lease;
+struct attempt_start;
+struct attempt_finish;
+struct worker_registration;
+struct worker_update;
+} // namespace tdd
+
 // Append entries, never reorder or remove: the IDs travel between nodes.
 CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tdd, (tdd::core::task_status))
@@ -102,4 +122,28 @@ CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tdd, (tdd::circuit_actor))
   CAF_ADD_TYPE_ID(tdd, (tdd::system_circuit_actor))
   CAF_ADD_TYPE_ID(tdd, (tdd::circuit_hub_actor))
+  // Runs, leases, attempts, workers and budget (messages/run.hpp).
+  CAF_ADD_TYPE_ID(tdd, (tdd::core::run_outcome))
+  CAF_ADD_TYPE_ID(tdd, (tdd::core::budget_limits))
+  CAF_ADD_TYPE_ID(tdd, (tdd::core::budget_usage))
+  CAF_ADD_TYPE_ID(tdd, (tdd::run_start))
+  CAF_ADD_TYPE_ID(tdd, (tdd::run_finish))
+  CAF_ADD_TYPE_ID(tdd, (tdd::task_claim))
+  CAF_ADD_TYPE_ID(tdd, (tdd::task_release))
+  CAF_ADD_TYPE_ID(tdd, (tdd::task_lease))
+  CAF_ADD_TYPE_ID(tdd, (std::vector<tdd::task_lease>))
+  CAF_ADD_TYPE_ID(tdd, (tdd::attempt_start))
+  CAF_ADD_TYPE_ID(tdd, (tdd::attempt_finish))
+  CAF_ADD_TYPE_ID(tdd, (tdd::worker_registration))
+  CAF_ADD_TYPE_ID(tdd, (tdd::worker_update))
+  CAF_ADD_ATOM(tdd, tdd::atom, run, "run")
+  CAF_ADD_ATOM(tdd, tdd::atom, claim, "claim")
+  CAF_ADD_ATOM(tdd, tdd::atom, renew, "renew")
+  CAF_ADD_ATOM(tdd, tdd::atom, release, "release")
+  CAF_ADD_ATOM(tdd, tdd::atom, reclaim, "reclaim")
+  CAF_ADD_ATOM(tdd, tdd::atom, leases, "leases")
+  CAF_ADD_ATOM(tdd, tdd::atom, attempt, "attempt")
+  CAF_ADD_ATOM(tdd, tdd::atom, interrupt, "interrupt")
+  CAF_ADD_ATOM(tdd, tdd::atom, heartbeat, "heartbeat")
+  CAF_ADD_ATOM(tdd, tdd::atom, budget, "budget")
 CAF_END_TYPE_ID_BLOCK(tdd)

@@ -9,6 +9,7 @@
 #include "core/task.hpp"
 #include "core/task_graph.hpp"
 #include "messages/control.hpp"
+#include "messages/run.hpp"
 #include "messages/task.hpp"
 #include "store/sqlite_handle.hpp"
 
@@ -174,6 +175,124 @@ public:
   /// The run with status 'active', if any (there is at most one).
   [[nodiscard]] caf::expected<std::optional<run_info>> active_run();
 
+  // -- runs and budget (store/database_runs.cpp) -----------------------------
+
+  /// Inserts an active run and returns its id. errc::conflict naming the
+  /// active run (id, pid, host, start) if there is one; whether that one is
+  /// still alive is for the caller to judge (it may finish it as
+  /// interrupted and try again). errc::invalid_argument for options that
+  /// are not a JSON object.
+  [[nodiscard]] caf::expected<int64_t> start_run(const run_start& x);
+
+  /// Ends the active run `id`: its status becomes `outcome`, its exit code
+  /// the one SPEC 3 gives it, `reason` its halt_reason. errc::not_found for
+  /// an unknown run, errc::conflict for one that ended already.
+  [[nodiscard]] caf::error finish_run(int64_t id, core::run_outcome outcome,
+                                      const std::string& reason,
+                                      core::wall_time finished_at);
+
+  /// One run; nullopt for an unknown id.
+  [[nodiscard]] caf::expected<std::optional<run_row>> find_run(int64_t id);
+
+  /// The run started last, active or not; nullopt before the first run.
+  [[nodiscard]] caf::expected<std::optional<run_row>> latest_run();
+
+  /// Sets the caps of run `run_id` (a new row with nothing used, or new
+  /// caps on the existing row).
+  [[nodiscard]] caf::error init_budget(int64_t run_id,
+                                       const core::budget_limits& x);
+
+  /// Stores what run `run_id` used so far (absolute values: the last write
+  /// wins, so replays are harmless). errc::not_found without init_budget.
+  [[nodiscard]] caf::error record_budget(int64_t run_id,
+                                         const core::budget_usage& x);
+
+  /// The budget of one run; nullopt without init_budget.
+  [[nodiscard]] caf::expected<std::optional<budget_row>>
+  budget_of(int64_t run_id);
+
+  // -- task leases (store/database_leases.cpp) -------------------------------
+
+  /// Optimistic claim: a pending task still at `expected_version` becomes
+  /// running, leased to `worker_id` until `expires_at`, version + 1. False
+  /// when it is not pending or its version moved on (someone else claimed
+  /// it); errc::not_found for an unknown key.
+  [[nodiscard]] caf::expected<bool> claim_task(const std::string& key,
+                                               const std::string& worker_id,
+                                               core::wall_time expires_at,
+                                               int64_t expected_version);
+
+  /// Moves the lease's expiry; false when `worker_id` does not hold it.
+  /// The version stays: it changes with status and holder only.
+  [[nodiscard]] caf::expected<bool> renew_lease(const std::string& key,
+                                                const std::string& worker_id,
+                                                core::wall_time expires_at);
+
+  /// The holder gives the task up with status complete, blocked (`reason`
+  /// is the blocked reason) or pending; the lease is cleared, version + 1.
+  /// errc::conflict when `worker_id` does not hold the lease,
+  /// errc::invalid_argument for status running.
+  [[nodiscard]] caf::error release_task(const std::string& key,
+                                        const std::string& worker_id,
+                                        core::task_status status,
+                                        const std::string& reason);
+
+  /// Tasks whose lease expired before `now` go back to pending (lease
+  /// cleared, version + 1) and their attempts without an outcome become
+  /// `interrupted` (reason `lease_expired`), all at once. Returns their
+  /// keys, sorted.
+  [[nodiscard]] caf::expected<std::vector<std::string>>
+  reclaim_expired_leases(core::wall_time now);
+
+  /// As reclaim_expired_leases for every running task, expired or not: a
+  /// coordinator that restarts after a crash holds no lease of the old one.
+  [[nodiscard]] caf::expected<std::vector<std::string>> reclaim_all_leases();
+
+  /// Records the stage a task is in (red, green, verify, fix, refactor,
+  /// commit; "" for none). errc::invalid_argument for another stage,
+  /// errc::not_found for an unknown key.
+  [[nodiscard]] caf::error set_current_stage(const std::string& key,
+                                             const std::string& stage);
+
+  /// Every task's lease and version, by key.
+  [[nodiscard]] caf::expected<std::vector<task_lease>> task_leases();
+
+  // -- attempts and workers (store/database_attempts.cpp) --------------------
+
+  /// Inserts an attempt without an outcome and returns its id.
+  [[nodiscard]] caf::expected<int64_t> start_attempt(const attempt_start& x);
+
+  /// Records how attempt `id` ended. errc::invalid_argument for an empty
+  /// outcome, errc::not_found for an unknown id, errc::conflict for an
+  /// attempt that has an outcome already (e.g. `interrupted`).
+  [[nodiscard]] caf::error finish_attempt(int64_t id, const attempt_result& x);
+
+  /// finish_attempt for the newest open attempt with x's run, task, stage
+  /// and number; errc::not_found if there is none.
+  [[nodiscard]] caf::error finish_attempt(const attempt_finish& x);
+
+  /// Attempts of run `run_id` without an outcome become `interrupted`;
+  /// returns how many.
+  [[nodiscard]] caf::expected<int64_t> interrupt_open_attempts(int64_t run_id);
+
+  /// Inserts a worker, or starts it over (state, node, run, start and
+  /// heartbeat at `x.at`, no task); re-registering in the same run counts a
+  /// restart, in another run resets the count.
+  [[nodiscard]] caf::error register_worker(const worker_registration& x);
+
+  /// Sets a worker's state, task and stage; errc::not_found for an unknown
+  /// worker.
+  [[nodiscard]] caf::error set_worker_state(const worker_update& x);
+
+  /// Records that a worker was alive at `now`; errc::not_found for an
+  /// unknown worker.
+  [[nodiscard]] caf::error heartbeat(const std::string& worker_id,
+                                     core::wall_time now);
+
+  /// Every worker: local ones first, then by node; worker_2 before
+  /// worker_10.
+  [[nodiscard]] caf::expected<std::vector<worker_row>> list_workers();
+
   struct statements; // defined in store/database_statements.hpp
 
 private:
@@ -206,6 +325,19 @@ private:
 
   [[nodiscard]] caf::expected<std::vector<control_command>>
   read_controls(const statement& s);
+
+  [[nodiscard]] caf::expected<std::optional<run_row>>
+  read_run(const statement& s);
+
+  [[nodiscard]] caf::expected<bool> is_json_object(const std::string& text);
+
+  [[nodiscard]] caf::error release_conflict(const std::string& key,
+                                            const std::string& worker_id);
+
+  [[nodiscard]] caf::expected<std::vector<std::string>>
+  reclaim(const statement& s, const std::string& reason);
+
+  [[nodiscard]] caf::error attempt_not_open(int64_t id);
 
   std::string path_;
   open_mode mode_ = open_mode::read_write;

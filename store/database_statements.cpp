@@ -37,6 +37,21 @@ namespace {
   "SELECT id, command, argument, created_at, COALESCE(processed_at, ''), "     \
   "COALESCE(result, '') FROM control "
 
+// Columns read_run expects, in order (store/database_runs.cpp).
+#define TDD_RUN_COLUMNS                                                        \
+  "SELECT id, status, pid, host, target_branch, options, exit_code, "          \
+  "halt_reason, started_at, COALESCE(finished_at, '') FROM runs "
+
+// Columns read_lease expects, in order (store/database_leases.cpp).
+#define TDD_LEASE_COLUMNS                                                      \
+  "SELECT key, status, COALESCE(claimed_by, ''), "                             \
+  "COALESCE(claim_expires_at, ''), version FROM tasks "
+
+// A task back to pending, its lease cleared (reclaims).
+#define TDD_UNCLAIM                                                            \
+  "status = 'pending', claimed_by = NULL, claim_expires_at = NULL, "           \
+  "version = version + 1, updated_at = " TDD_NOW
+
 using member = statement database::statements::*;
 
 const std::pair<member, const char*> statement_table[] = {
@@ -144,8 +159,100 @@ const std::pair<member, const char*> statement_table[] = {
    "WHERE id = ?1"},
   {&database::statements::active_run,
    "SELECT id, pid, host, started_at FROM runs WHERE status = 'active'"},
+  // json_type fails on malformed JSON, so it runs only on valid JSON.
+  {&database::statements::options_valid,
+   "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) = 'object' "
+   "ELSE 0 END"},
+  {&database::statements::insert_run,
+   "INSERT INTO runs (pid, host, target_branch, options, started_at) "
+   "VALUES (?1, ?2, ?3, ?4, ?5)"},
+  {&database::statements::finish_run,
+   "UPDATE runs SET status = ?2, exit_code = ?3, halt_reason = ?4, "
+   "finished_at = ?5 WHERE id = ?1 AND status = 'active'"},
+  {&database::statements::find_run, TDD_RUN_COLUMNS "WHERE id = ?1"},
+  {&database::statements::latest_run,
+   TDD_RUN_COLUMNS "ORDER BY id DESC LIMIT 1"},
+  {&database::statements::init_budget,
+   "INSERT INTO budget (run_id, invocations_max, cost_micros_max) "
+   "VALUES (?1, ?2, ?3) ON CONFLICT (run_id) DO UPDATE SET "
+   "invocations_max = excluded.invocations_max, "
+   "cost_micros_max = excluded.cost_micros_max, updated_at = " TDD_NOW},
+  {&database::statements::record_budget,
+   "UPDATE budget SET invocations_used = ?2, cost_micros_used = ?3, "
+   "tokens_used = ?4, updated_at = " TDD_NOW " WHERE run_id = ?1"},
+  {&database::statements::budget_of,
+   "SELECT invocations_max, cost_micros_max, invocations_used, "
+   "cost_micros_used, tokens_used, updated_at FROM budget WHERE run_id = ?1"},
+  // No change: not pending, or not at version ?4 any more.
+  {&database::statements::claim_task,
+   "UPDATE tasks SET status = 'running', claimed_by = ?2, "
+   "claim_expires_at = ?3, version = version + 1, updated_at = " TDD_NOW
+   " WHERE key = ?1 AND version = ?4 AND status = 'pending'"},
+  {&database::statements::renew_lease,
+   "UPDATE tasks SET claim_expires_at = ?3 "
+   "WHERE key = ?1 AND claimed_by = ?2 AND status = 'running'"},
+  {&database::statements::release_task,
+   "UPDATE tasks SET status = ?3, "
+   "blocked_reason = CASE WHEN ?3 = 'blocked' THEN ?4 ELSE '' END, "
+   "claimed_by = NULL, claim_expires_at = NULL, version = version + 1, "
+   "updated_at = " TDD_NOW
+   " WHERE key = ?1 AND claimed_by = ?2 AND status = 'running'"},
+  // tasks_by_status_phase: only running tasks are read.
+  {&database::statements::reclaim_expired,
+   "UPDATE tasks SET " TDD_UNCLAIM
+   " WHERE claimed_by IS NOT NULL AND claim_expires_at < ?1 "
+   "AND status = 'running' RETURNING key"},
+  {&database::statements::reclaim_all,
+   "UPDATE tasks SET " TDD_UNCLAIM " WHERE status = 'running' RETURNING key"},
+  {&database::statements::interrupt_task_attempts,
+   "UPDATE attempts SET outcome = 'interrupted', reason = ?2 "
+   "WHERE task_key = ?1 AND outcome = ''"},
+  {&database::statements::set_stage,
+   "UPDATE tasks SET current_stage = ?2, updated_at = " TDD_NOW
+   " WHERE key = ?1"},
+  {&database::statements::lease_of, TDD_LEASE_COLUMNS "WHERE key = ?1"},
+  {&database::statements::task_leases, TDD_LEASE_COLUMNS "ORDER BY key"},
+  {&database::statements::start_attempt,
+   "INSERT INTO attempts (run_id, task_key, stage, attempt, worker_id, "
+   "log_path, started_at) VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7)"},
+  // No change: unknown, or finished already.
+  {&database::statements::finish_attempt,
+   "UPDATE attempts SET duration_ms = ?2, outcome = ?3, reason = ?4, "
+   "cost_micros = ?5, tokens = ?6 WHERE id = ?1 AND outcome = ''"},
+  // attempts_open: only attempts without an outcome are read.
+  {&database::statements::find_open_attempt,
+   "SELECT id FROM attempts WHERE run_id IS NULLIF(?1, 0) AND task_key = ?2 "
+   "AND stage = ?3 AND attempt = ?4 AND outcome = '' "
+   "ORDER BY id DESC LIMIT 1"},
+  {&database::statements::attempt_outcome,
+   "SELECT outcome FROM attempts WHERE id = ?1"},
+  {&database::statements::interrupt_run_attempts,
+   "UPDATE attempts SET outcome = 'interrupted' "
+   "WHERE run_id = ?1 AND outcome = ''"},
+  // A worker registered again in the same run was restarted.
+  {&database::statements::register_worker,
+   "INSERT INTO workers (id, node_id, run_id, state, started_at, "
+   "heartbeat_at) VALUES (?1, NULLIF(?2, ''), NULLIF(?3, 0), ?4, ?5, ?5) "
+   "ON CONFLICT (id) DO UPDATE SET node_id = excluded.node_id, "
+   "restarts = CASE WHEN workers.run_id IS excluded.run_id "
+   "THEN workers.restarts + 1 ELSE 0 END, run_id = excluded.run_id, "
+   "state = excluded.state, current_task = NULL, current_stage = '', "
+   "started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at"},
+  {&database::statements::set_worker_state,
+   "UPDATE workers SET state = ?2, current_task = NULLIF(?3, ''), "
+   "current_stage = ?4 WHERE id = ?1"},
+  {&database::statements::heartbeat,
+   "UPDATE workers SET heartbeat_at = ?2 WHERE id = ?1"},
+  {&database::statements::list_workers,
+   "SELECT id, COALESCE(node_id, ''), COALESCE(run_id, 0), state, "
+   "COALESCE(current_task, ''), current_stage, restarts, started_at, "
+   "heartbeat_at FROM workers "
+   "ORDER BY COALESCE(node_id, ''), length(id), id"},
 };
 
+#undef TDD_UNCLAIM
+#undef TDD_LEASE_COLUMNS
+#undef TDD_RUN_COLUMNS
 #undef TDD_CONTROL_COLUMNS
 #undef TDD_CIRCUIT_VALUES
 #undef TDD_CIRCUIT_COLUMNS

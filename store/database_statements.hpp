@@ -49,6 +49,35 @@ struct database::statements {
   statement find_control;
   statement mark_control;
   statement active_run;
+  // Runs and budget (store/database_runs.cpp).
+  statement options_valid;
+  statement insert_run;
+  statement finish_run;
+  statement find_run;
+  statement latest_run;
+  statement init_budget;
+  statement record_budget;
+  statement budget_of;
+  // Task leases (store/database_leases.cpp).
+  statement claim_task;
+  statement renew_lease;
+  statement release_task;
+  statement reclaim_expired;
+  statement reclaim_all;
+  statement interrupt_task_attempts;
+  statement set_stage;
+  statement lease_of;
+  statement task_leases;
+  // Attempts and workers (store/database_attempts.cpp).
+  statement start_attempt;
+  statement finish_attempt;
+  statement find_open_attempt;
+  statement attempt_outcome;
+  statement interrupt_run_attempts;
+  statement register_worker;
+  statement set_worker_state;
+  statement heartbeat;
+  statement list_workers;
 };
 
 /// Prepares every statement of `database::statements` on `db`.

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <iostream>
+#include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -40,6 +42,39 @@ template <class Write> void write(self_pointer self, Write&& f) {
   if (err) {
     st.record_failure(std::move(err));
   }
+}
+
+/// Runs the write of a request in the current batch and commits the batch
+/// before replying, so a reply means the write is on disk (a claim must be
+/// before its worker starts). A failed write replies the error and leaves
+/// the batch to its `commit`.
+template <class T, class Write>
+caf::result<T> write_now(self_pointer self, Write&& f) {
+  if (auto err = join_batch(self)) {
+    return err;
+  }
+  auto result = f(*self->state.db);
+  if (!result) {
+    return std::move(result.error());
+  }
+  if (auto err = self->state.commit_batch()) {
+    self->state.record_failure(err);
+    return err;
+  }
+  return T{std::move(*result)};
+}
+
+/// The error of `x`, or none: for fire-and-forget writes that return data.
+template <class T> caf::error error_of(caf::expected<T> x) {
+  return x ? caf::error{} : std::move(x.error());
+}
+
+caf::expected<std::set<std::string>>
+as_set(caf::expected<std::vector<std::string>> keys) {
+  if (!keys) {
+    return std::move(keys.error());
+  }
+  return std::set<std::string>(keys->begin(), keys->end());
 }
 
 /// A save replies, so its failure goes to the caller; a conflict undoes
@@ -170,16 +205,11 @@ void persistence_state::record_failure(caf::error err) {
   last_error = std::move(err);
 }
 
-store_actor::behavior_type persistence(self_pointer self, std::string db_path) {
-  auto db = database::open(db_path, open_mode::read_write);
-  if (!db) {
-    self->quit(std::move(db.error()));
-    return store_actor::behavior_type::make_empty_behavior();
-  }
-  self->state.db.emplace(std::move(*db));
-  self->set_down_handler(
-    [self](caf::down_msg& msg) { drop_listener(self, msg.source); });
-  return {
+namespace {
+
+/// Handlers of tasks, circuits and live control.
+auto task_handlers(self_pointer self) {
+  return std::make_tuple(
     [self](atom::status, const task_status_update& x) {
       write(self, [&](database& db) { return db.set_task_status(x); });
     },
@@ -223,8 +253,105 @@ store_actor::behavior_type persistence(self_pointer self, std::string db_path) {
     [self](atom::subscribe, control_listener_actor listener) {
       subscribe(self, std::move(listener));
     },
-    [self](atom::poll) { poll(self); },
-  };
+    [self](atom::poll) { poll(self); });
+}
+
+/// Handlers of runs and leases: the coordinator's requests and writes.
+auto run_handlers(self_pointer self) {
+  using keys = std::set<std::string>;
+  return std::make_tuple(
+    [self](atom::run, const run_start& x) {
+      return write_now<int64_t>(self,
+                                [&](database& db) { return db.start_run(x); });
+    },
+    [self](atom::run, const run_finish& x) {
+      write(self, [&](database& db) {
+        return db.finish_run(x.run_id, x.outcome, x.reason, x.finished_at);
+      });
+    },
+    [self](atom::claim, const task_claim& x) {
+      return write_now<bool>(self, [&](database& db) {
+        return db.claim_task(x.key, x.worker_id, x.expires_at,
+                             x.expected_version);
+      });
+    },
+    [self](atom::renew, const std::string& key, const std::string& worker,
+           caf::timestamp expires_at) {
+      return write_now<bool>(self, [&](database& db) {
+        return db.renew_lease(key, worker, expires_at);
+      });
+    },
+    [self](atom::reclaim, caf::timestamp now) {
+      return write_now<keys>(self, [&](database& db) {
+        return as_set(db.reclaim_expired_leases(now));
+      });
+    },
+    [self](atom::reclaim) {
+      return write_now<keys>(
+        self, [&](database& db) { return as_set(db.reclaim_all_leases()); });
+    },
+    [self](atom::get, atom::leases) -> caf::result<std::vector<task_lease>> {
+      return self->state.db->task_leases();
+    },
+    [self](atom::release, const task_release& x) {
+      write(self, [&](database& db) {
+        return db.release_task(x.key, x.worker_id, x.status, x.reason);
+      });
+    },
+    [self](atom::stage, const std::string& key, const std::string& stage) {
+      write(self,
+            [&](database& db) { return db.set_current_stage(key, stage); });
+    });
+}
+
+/// Handlers of what workers report: attempts, their state, the budget.
+auto work_handlers(self_pointer self) {
+  return std::make_tuple(
+    [self](atom::attempt, const attempt_start& x) {
+      write(self, [&](database& db) { return error_of(db.start_attempt(x)); });
+    },
+    [self](atom::attempt, const attempt_finish& x) {
+      write(self, [&](database& db) { return db.finish_attempt(x); });
+    },
+    [self](atom::interrupt, int64_t run_id) {
+      return write_now<int64_t>(
+        self, [&](database& db) { return db.interrupt_open_attempts(run_id); });
+    },
+    [self](atom::worker, const worker_registration& x) {
+      write(self, [&](database& db) { return db.register_worker(x); });
+    },
+    [self](atom::worker, const worker_update& x) {
+      write(self, [&](database& db) { return db.set_worker_state(x); });
+    },
+    [self](atom::heartbeat, const std::string& id, caf::timestamp now) {
+      write(self, [&](database& db) { return db.heartbeat(id, now); });
+    },
+    [self](atom::budget, int64_t run_id, const core::budget_limits& x) {
+      write(self, [&](database& db) { return db.init_budget(run_id, x); });
+    },
+    [self](atom::budget, int64_t run_id, const core::budget_usage& x) {
+      write(self, [&](database& db) { return db.record_budget(run_id, x); });
+    });
+}
+
+} // namespace
+
+store_actor::behavior_type persistence(self_pointer self, std::string db_path) {
+  auto db = database::open(db_path, open_mode::read_write);
+  if (!db) {
+    self->quit(std::move(db.error()));
+    return store_actor::behavior_type::make_empty_behavior();
+  }
+  self->state.db.emplace(std::move(*db));
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { drop_listener(self, msg.source); });
+  // One interface, its handlers grouped by topic.
+  return std::apply(
+    [](auto&&... handlers) {
+      return store_actor::behavior_type{std::move(handlers)...};
+    },
+    std::tuple_cat(task_handlers(self), run_handlers(self),
+                   work_handlers(self)));
 }
 
 } // namespace tdd::store

@@ -21,8 +21,9 @@ CREATE TABLE runs (
   pid           INTEGER NOT NULL,
   host          TEXT NOT NULL,
   target_branch TEXT NOT NULL DEFAULT '',
-  exit_code     INTEGER,
-  halt_reason   TEXT NOT NULL DEFAULT '',
+  options       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(options)), -- flags
+  exit_code     INTEGER, -- NULL while active
+  halt_reason   TEXT NOT NULL DEFAULT '', -- why it halted or blocked
   started_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   finished_at   TEXT
 );
@@ -52,7 +53,8 @@ CREATE TABLE tasks (
   updated_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 -- Counts by status and lists filtered by status scan this index only; it
--- also serves "tasks by status" (its prefix).
+-- also serves "tasks by status" (its prefix), e.g. reclaiming leases, which
+-- reads the running tasks only (at most one per worker).
 CREATE INDEX tasks_by_status_phase ON tasks (status, phase, key);
 CREATE INDEX tasks_by_phase ON tasks (phase, key);
 
@@ -83,6 +85,9 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_by_task ON attempts (task_key, id);
 CREATE INDEX attempts_by_run ON attempts (run_id);
+-- Attempts without an outcome yet: finishing one by (run, task, stage,
+-- attempt) and interrupting a run's leftovers read only these.
+CREATE INDEX attempts_open ON attempts (run_id, task_key) WHERE outcome = '';
 
 CREATE TABLE nodes (
   id           TEXT PRIMARY KEY NOT NULL, -- [A-Za-z0-9_-]+, default host name
@@ -96,15 +101,17 @@ CREATE TABLE nodes (
 );
 
 CREATE TABLE workers (
-  id           TEXT PRIMARY KEY NOT NULL, -- worker_N or <node>.worker_N
-  node_id      TEXT REFERENCES nodes (id) ON DELETE CASCADE, -- NULL: local
-  run_id       INTEGER REFERENCES runs (id) ON DELETE SET NULL,
-  state        TEXT NOT NULL DEFAULT 'idle', -- idle, busy, paused, stopped, lost
-  current_task TEXT REFERENCES tasks (key) ON DELETE SET NULL,
-  pid          INTEGER,
-  restarts     INTEGER NOT NULL DEFAULT 0,
-  started_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-  heartbeat_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  id            TEXT PRIMARY KEY NOT NULL, -- worker_N or <node>.worker_N
+  node_id       TEXT REFERENCES nodes (id) ON DELETE CASCADE, -- NULL: local
+  run_id        INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+  state         TEXT NOT NULL DEFAULT 'idle' CHECK (state IN
+                  ('idle', 'busy', 'paused', 'stopped', 'lost')),
+  current_task  TEXT REFERENCES tasks (key) ON DELETE SET NULL,
+  current_stage TEXT NOT NULL DEFAULT '', -- of current_task
+  pid           INTEGER,
+  restarts      INTEGER NOT NULL DEFAULT 0, -- re-registrations in its run
+  started_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  heartbeat_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 
 CREATE TABLE circuit_breakers (
@@ -180,6 +187,7 @@ CREATE TABLE budget (
   invocations_max  INTEGER NOT NULL CHECK (invocations_max >= 0),
   cost_micros_used INTEGER NOT NULL DEFAULT 0 CHECK (cost_micros_used >= 0),
   cost_micros_max  INTEGER, -- NULL: no cost cap
+  tokens_used      INTEGER NOT NULL DEFAULT 0 CHECK (tokens_used >= 0),
   updated_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 

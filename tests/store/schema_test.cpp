@@ -140,7 +140,8 @@ TEST_CASE("schema v1 has every table, view and index") {
        {"tasks_by_status_phase", "tasks_by_phase", "task_deps_by_depends_on",
         "attempts_by_task", "circuit_breaker_events_by_circuit",
         "circuit_breakers_by_state", "circuit_breaker_events_by_type",
-        "control_by_processed_at"}) {
+        "control_by_processed_at", "attempts_by_run", "attempts_open",
+        "runs_one_active"}) {
     CHECK_MESSAGE(std::count(indexes.begin(), indexes.end(), name) == 1, name);
   }
   auto columns = [&](const std::string& table) {
@@ -150,9 +151,19 @@ TEST_CASE("schema v1 has every table, view and index") {
   CHECK(columns("control")
         == std::vector<std::string>{"id", "command", "argument", "created_at",
                                     "processed_at", "result"});
-  auto runs = columns("runs");
-  CHECK(std::count(runs.begin(), runs.end(), "pid") == 1);
-  CHECK(std::count(runs.begin(), runs.end(), "host") == 1);
+  CHECK(columns("runs")
+        == std::vector<std::string>{
+          "id", "status", "pid", "host", "target_branch", "options",
+          "exit_code", "halt_reason", "started_at", "finished_at"});
+  auto has = [&](const std::string& table, const char* column) {
+    auto xs = columns(table);
+    return std::count(xs.begin(), xs.end(), column) == 1;
+  };
+  for (const auto* lease : {"claimed_by", "claim_expires_at", "version"}) {
+    CHECK_MESSAGE(has("tasks", lease), lease);
+  }
+  CHECK(has("workers", "current_stage"));
+  CHECK(has("budget", "tokens_used"));
   CHECK(columns("v_open_circuits")
         == std::vector<std::string>{
           "circuit", "level", "identifier", "opened_at", "failure_count",
