@@ -13,6 +13,7 @@
 
 #include "core/circuit.hpp"
 #include "core/circuit_breaker.hpp"
+#include "core/log.hpp"
 #include "messages/circuit.hpp"
 #include "messages/circuit_actors.hpp"
 #include "messages/circuit_change.hpp"
@@ -63,12 +64,7 @@ struct circuit_env {
   caf::timespan request_timeout = std::chrono::seconds{10};
 };
 
-/// One `key=value` line on stderr (values quoted and escaped).
-/// TODO(circuits): use TDD_LOG_* once core/log.hpp exists.
-void log_line(
-  std::string_view level, std::string_view actor, uint64_t id,
-  std::string_view event,
-  std::initializer_list<std::pair<std::string_view, std::string>> fields);
+using core::log_line;
 
 /// True when a circuit holds nothing worth keeping alive for: closed, no
 /// failure counted, no extension applied.

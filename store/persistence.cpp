@@ -1,11 +1,11 @@
 #include "store/persistence.hpp"
 
+#include "core/log.hpp"
 #include "messages/errc.hpp"
 
 #include <caf/system_messages.hpp>
 
 #include <algorithm>
-#include <iostream>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -199,9 +199,7 @@ caf::error persistence_state::commit_batch() {
 
 void persistence_state::record_failure(caf::error err) {
   ++failed_writes;
-  // TODO(store): use TDD_LOG_WARN once core/log.hpp exists.
-  std::cerr << "level=warn actor=" << name << " event=write_failed error=\""
-            << describe(err) << "\"\n";
+  core::log_line("warn", name, 0, "write_failed", {{"error", describe(err)}});
   last_error = std::move(err);
 }
 
