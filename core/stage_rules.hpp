@@ -36,6 +36,26 @@ inline constexpr std::string_view green_verify_failed = "green_verify_failed";
 inline constexpr std::string_view verify_failed = "verify_failed";
 inline constexpr std::string_view refactor_reverted = "refactor_reverted";
 inline constexpr std::string_view merge_conflict = "merge_conflict";
+// Why an attempt ended without the rules judging the agent's work:
+/// The agent hit a usage limit (kind usage_limit: no circuit counts it).
+inline constexpr std::string_view usage_limit = "usage_limit";
+/// The agent exited non-zero, reported an error or could not start.
+inline constexpr std::string_view agent_error = "agent_error";
+/// The agent ran past the timeout and its process group was killed.
+inline constexpr std::string_view agent_timeout = "agent_timeout";
+/// The agent was killed by a signal it did not get from us.
+inline constexpr std::string_view agent_killed = "agent_killed";
+/// fix changed the test file (kind task, counted by the verify circuit).
+inline constexpr std::string_view fix_modified_test = "fix_modified_test";
+/// The verify command could not start (no /bin/sh, worktree gone).
+inline constexpr std::string_view verify_not_started = "verify_not_started";
+/// The task commit was refused (a commit hook, nothing to commit): kind
+/// task, since git itself worked for the WIP commits before it.
+inline constexpr std::string_view commit_failed = "commit_failed";
+/// A git command the runner needs failed (kind worker).
+inline constexpr std::string_view git_error = "git_error";
+/// The prompt or failure file could not be written (kind worker).
+inline constexpr std::string_view io_error = "io_error";
 } // namespace reason
 
 /// What the rules say about one attempt.

@@ -63,8 +63,8 @@ void run_green_or_fix(stage_run& run) {
     const auto why
       = run.request().task.test_file + " differs from the end of red";
     if (is_fix) {
-      run.fail(stage_reason::fix_modified_test, core::failure_kind::task,
-               std::string{stage_reason::fix_modified_test} + ": " + why);
+      run.fail(core::reason::fix_modified_test, core::failure_kind::task,
+               std::string{core::reason::fix_modified_test} + ": " + why);
       return;
     }
     run.judge(core::judge_green({false, false}), {}, why);
@@ -124,7 +124,7 @@ void run_commit(stage_run& run) {
   const auto commit
     = git::commit_all(req.worktree, req.task.title, {}, req.task.key);
   if (!commit) {
-    run.fail(stage_reason::commit_failed, core::failure_kind::task,
+    run.fail(core::reason::commit_failed, core::failure_kind::task,
              commit.error);
     return;
   }

@@ -122,7 +122,7 @@ bool stage_run::call_agent() {
       || (req_.stage == core::stage::fix
           && !failure_file.write(dir + "/tdd-failure.txt",
                                  req_.failure_output))) {
-    fail(stage_reason::io_error, core::failure_kind::worker,
+    fail(core::reason::io_error, core::failure_kind::worker,
          "cannot write the agent's input files in " + dir);
     return false;
   }
@@ -144,16 +144,16 @@ bool stage_run::agent_failed(const command_result& result,
   if (report.status == agent_report::outcome::usage_limit) {
     out_.usage_limit = true;
     out_.retry_after = report.retry_after;
-    fail(stage_reason::usage_limit, core::failure_kind::usage_limit,
+    fail(core::reason::usage_limit, core::failure_kind::usage_limit,
          report.message);
     return false;
   }
   constexpr int signal_base = 128;
-  auto reason = stage_reason::agent_error;
+  auto reason = core::reason::agent_error;
   if (result.timed_out) {
-    reason = stage_reason::agent_timeout;
+    reason = core::reason::agent_timeout;
   } else if (!result.spawn_failed && result.exit_code > signal_base) {
-    reason = stage_reason::agent_killed;
+    reason = core::reason::agent_killed;
   }
   fail(reason, core::failure_kind::worker, report.message);
   return false;
@@ -186,12 +186,12 @@ bool stage_run::run_check(bool full_suite, const std::string& clean_to) {
     return false;
   }
   if (out_.verify.spawn_failed) {
-    fail(stage_reason::verify_not_started, core::failure_kind::worker,
+    fail(core::reason::verify_not_started, core::failure_kind::worker,
          "verify could not start: " + out_.verify.error);
     return false;
   }
   if (!restore(clean_to)) {
-    fail(stage_reason::git_error, core::failure_kind::worker, out_.message);
+    fail(core::reason::git_error, core::failure_kind::worker, out_.message);
     return false;
   }
   return true;
@@ -239,7 +239,7 @@ void stage_run::judge(const core::stage_verdict& verdict,
   if (!restore(target)) {
     // Not even a reverted refactor passes then: the tree may still hold
     // work that failed verify_all.
-    out_.verdict = {false, stage_reason::git_error, core::failure_kind::worker,
+    out_.verdict = {false, core::reason::git_error, core::failure_kind::worker,
                     false, false};
   }
 }

@@ -75,7 +75,7 @@ public:
   /// False (and a git_error failure) when `r` failed.
   template <class T> bool git_ok(const git::result<T>& r) {
     if (!r) {
-      fail(stage_reason::git_error, core::failure_kind::worker, r.error);
+      fail(core::reason::git_error, core::failure_kind::worker, r.error);
       return false;
     }
     return true;

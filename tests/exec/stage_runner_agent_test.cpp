@@ -51,7 +51,7 @@ TEST_CASE("stage runner: agent exit 75 is a usage limit with retry_after") {
   CHECK(out.retry_after->count() == 42);
   CHECK_FALSE(out.verdict.passed);
   CHECK(out.verdict.kind == core::failure_kind::usage_limit);
-  CHECK(out.verdict.reason == exec::stage_reason::usage_limit);
+  CHECK(out.verdict.reason == core::reason::usage_limit);
   CHECK_FALSE(out.verify_ran);
   CHECK_FALSE(out.fatal);
   CHECK(f.head() == f.base_commit);
@@ -64,7 +64,7 @@ TEST_CASE(
   const auto out = f.run(stage::red, "fail");
   CHECK_FALSE(out.verdict.passed);
   CHECK(out.verdict.kind == core::failure_kind::worker);
-  CHECK(out.verdict.reason == exec::stage_reason::agent_error);
+  CHECK(out.verdict.reason == core::reason::agent_error);
   CHECK_FALSE(out.usage_limit);
   CHECK_FALSE(out.fatal);
   CHECK_FALSE(out.verify_ran);
@@ -95,7 +95,7 @@ TEST_CASE("stage runner: agent timeout kills its whole process group") {
   auto req = f.request(stage::green, "hang");
   req.timeout = std::chrono::seconds{1};
   const auto out = exec::run_stage(req);
-  CHECK(out.verdict.reason == exec::stage_reason::agent_timeout);
+  CHECK(out.verdict.reason == core::reason::agent_timeout);
   CHECK(out.verdict.kind == core::failure_kind::worker);
   CHECK_FALSE(out.verify_ran);
   REQUIRE(out.agent.has_value());

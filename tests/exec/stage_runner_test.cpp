@@ -194,7 +194,7 @@ TEST_CASE("stage runner: fix that fails verify_all again or edits the test") {
   SUBCASE("test file changed") {
     f.red_blob = "0000000000000000000000000000000000000000";
     const auto out = f.run(stage::fix, "good");
-    CHECK(out.verdict.reason == exec::stage_reason::fix_modified_test);
+    CHECK(out.verdict.reason == core::reason::fix_modified_test);
     CHECK(out.verdict.kind == core::failure_kind::task);
     CHECK_FALSE(out.verify_ran);
   }
