@@ -1,5 +1,6 @@
 #include "core/circuit.hpp"
 
+#include "core/json_string.hpp"
 #include "core/stage_rules.hpp"
 #include "core/task.hpp"
 
@@ -123,9 +124,7 @@ std::optional<circuit_event_type> parse_circuit_event_type(std::string_view x) {
 event_details& event_details::add(std::string_view key,
                                   std::string_view value) {
   start(key);
-  body_ += '"';
-  escape(value);
-  body_ += '"';
+  append_json_string(body_, value);
   return *this;
 }
 
@@ -139,26 +138,8 @@ void event_details::start(std::string_view key) {
   if (!body_.empty()) {
     body_ += ',';
   }
-  body_ += '"';
-  escape(key);
-  body_ += "\":";
-}
-
-void event_details::escape(std::string_view text) {
-  constexpr std::string_view hex = "0123456789abcdef";
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      body_ += '\\';
-      body_ += c;
-    } else if (byte < 0x20) {
-      body_ += "\\u00";
-      body_ += hex[byte >> 4];
-      body_ += hex[byte & 0xf];
-    } else {
-      body_ += c;
-    }
-  }
+  append_json_string(body_, key);
+  body_ += ':';
 }
 
 std::string display_id(circuit_level level, const std::string& identifier) {

@@ -92,7 +92,6 @@ public:
 
 private:
   void start(std::string_view key);
-  void escape(std::string_view text);
   std::string body_;
 };
 

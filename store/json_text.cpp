@@ -1,29 +1,12 @@
 #include "store/json_text.hpp"
 
+#include "core/json_string.hpp"
+
 #include <cstdint>
 
 namespace tdd::store {
 
 namespace {
-
-void append_escaped(std::string& out, std::string_view x) {
-  static constexpr const char* hex = "0123456789abcdef";
-  out += '"';
-  for (char c : x) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += hex[byte >> 4];
-      out += hex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
 
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -163,7 +146,7 @@ std::string to_json_array(const std::vector<std::string>& xs) {
     if (out.size() > 1) {
       out += ',';
     }
-    append_escaped(out, x);
+    core::append_json_string(out, x);
   }
   out += ']';
   return out;
