@@ -1,11 +1,13 @@
 #include "cli/commands.hpp"
 #include "cli/open_db.hpp"
 #include "cli/output.hpp"
+#include "cli/status_view.hpp"
 #include "messages/errc.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <iostream>
 
 namespace tdd::cli {
@@ -18,37 +20,17 @@ int run_status(const global_options& opts) {
   if (!db) {
     return exit_code::bad_input;
   }
-  auto counts = db->count_tasks();
-  if (!counts) {
-    print_error(describe(counts.error()));
+  auto data = read_status(*db);
+  if (!data) {
+    print_error(describe(data.error()));
     return exit_code::bad_input;
   }
-  const auto& c = *counts;
-  const int64_t total = c.pending + c.running + c.complete + c.blocked;
+  data->db_path = ws.db_path.string();
   if (opts.json) {
-    print_json({{"db", ws.db_path.string()},
-                {"tasks",
-                 {{"total", total},
-                  {"pending", c.pending},
-                  {"running", c.running},
-                  {"complete", c.complete},
-                  {"blocked", c.blocked}}}});
-    return exit_code::ok;
+    print_json(status_json(*data));
+  } else {
+    std::cout << status_text(*data, std::chrono::system_clock::now());
   }
-  std::cout << "Database: " << printable(ws.db_path.string()) << "\n\n";
-  table t{{"TASKS", "COUNT"},
-          {{"pending", std::to_string(c.pending)},
-           {"running", std::to_string(c.running)},
-           {"complete", std::to_string(c.complete)},
-           {"blocked", std::to_string(c.blocked)},
-           {"total", std::to_string(total)}}};
-  std::cout << t.render();
-  if (total == 0) {
-    std::cout << "\nNo tasks yet: orchestrator tasks import tasks.yaml\n";
-    return exit_code::ok;
-  }
-  std::cout << "\nProgress: " << c.complete << " of " << total << " complete ("
-            << (c.complete * 100 / total) << "%)\n";
   return exit_code::ok;
 }
 
@@ -57,7 +39,8 @@ int run_status(const global_options& opts) {
 void add_status_command(CLI::App& parent, const global_options& opts,
                         command_list& out) {
   auto* app = parent.add_subcommand(
-    "status", "Show tasks by status (read-only; safe while a run is active)");
+    "status", "Show the latest run, tasks by status, workers, budget and a "
+              "circuits summary (read-only; safe while a run is active)");
   app->footer("Example:\n  orchestrator status --json");
   out.push_back({app, [&opts] { return run_status(opts); }});
 }

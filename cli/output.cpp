@@ -135,8 +135,12 @@ bool use_color(int fd) {
 }
 
 void print_json(const nlohmann::json& doc) {
-  std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-            << '\n';
+  print_json(doc, std::cout);
+}
+
+void print_json(const nlohmann::json& doc, std::ostream& out) {
+  out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+      << '\n';
 }
 
 void print_error(std::string_view message) {

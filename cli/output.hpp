@@ -2,6 +2,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,9 @@ bool use_color(int fd);
 /// Writes one JSON document and a newline to stdout. Invalid UTF-8 in
 /// strings becomes U+FFFD, so the output always parses.
 void print_json(const nlohmann::json& doc);
+
+/// As print_json, to `out`.
+void print_json(const nlohmann::json& doc, std::ostream& out);
 
 /// Writes `orchestrator: <message>` to stderr.
 void print_error(std::string_view message);

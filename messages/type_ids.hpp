@@ -51,6 +51,15 @@ struct worker_registration;
 struct worker_update;
 } // namespace tdd
 
+// Defined in messages/run_actors.hpp and messages/progress.hpp.
+namespace tdd {
+struct task_assignment;
+struct merge_report;
+struct run_summary;
+enum class progress_kind : uint8_t;
+struct progress_event;
+} // namespace tdd
+
 // Append entries, never reorder or remove: the IDs travel between nodes.
 CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tdd, (tdd::core::task_status))
@@ -146,4 +155,21 @@ CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   CAF_ADD_ATOM(tdd, tdd::atom, interrupt, "interrupt")
   CAF_ADD_ATOM(tdd, tdd::atom, heartbeat, "heartbeat")
   CAF_ADD_ATOM(tdd, tdd::atom, budget, "budget")
+  // The run's actors and its progress (messages/run_actors.hpp,
+  // messages/progress.hpp).
+  CAF_ADD_TYPE_ID(tdd, (tdd::task_assignment))
+  CAF_ADD_TYPE_ID(tdd, (tdd::merge_report))
+  CAF_ADD_TYPE_ID(tdd, (tdd::run_summary))
+  CAF_ADD_TYPE_ID(tdd, (tdd::progress_kind))
+  CAF_ADD_TYPE_ID(tdd, (tdd::progress_event))
+  CAF_ADD_ATOM(tdd, tdd::atom, next, "next")
+  CAF_ADD_ATOM(tdd, tdd::atom, done, "done")
+  CAF_ADD_ATOM(tdd, tdd::atom, reserve, "reserve")
+  CAF_ADD_ATOM(tdd, tdd::atom, settle, "settle")
+  CAF_ADD_ATOM(tdd, tdd::atom, pause, "pause")
+  CAF_ADD_ATOM(tdd, tdd::atom, halt, "halt")
+  CAF_ADD_ATOM(tdd, tdd::atom, merge, "merge")
+  CAF_ADD_ATOM(tdd, tdd::atom, wait, "wait")
+  CAF_ADD_ATOM(tdd, tdd::atom, stop, "stop")
+  CAF_ADD_ATOM(tdd, tdd::atom, progress, "progress")
 CAF_END_TYPE_ID_BLOCK(tdd)
