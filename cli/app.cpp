@@ -34,6 +34,7 @@ constexpr const char* footer = R"(Examples:
   orchestrator init
   orchestrator tasks import tasks.yaml
   orchestrator tasks list --status pending
+  orchestrator run --workers 3
   orchestrator status --json
 
 Exit codes: 0 ok, 1 finished with blocked tasks, 2 bad input, 3 halted,
@@ -53,6 +54,7 @@ int run_cli(int argc, char** argv) {
   command_list commands;
   add_init_command(app, opts, commands);
   add_tasks_commands(app, opts, commands);
+  add_run_command(app, opts, commands);
   add_status_command(app, opts, commands);
   add_circuits_commands(app, opts, commands);
   add_config_commands(app, opts, commands);

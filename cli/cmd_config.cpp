@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/settings.hpp"
 #include "config/config_loader.hpp"
 
 #include <CLI/CLI.hpp>
@@ -7,40 +8,16 @@
 
 #include <iostream>
 
-namespace fs = std::filesystem;
-
 namespace tdd::cli {
 
 namespace {
 
-/// The config request for this invocation: orchestrator.yaml at the repo
-/// root unless --config names another file, plus the environment.
-config::config_request make_request(const global_options& opts) {
-  config::config_request req;
-  std::error_code ec;
-  if (!opts.config.empty()) {
-    req.file_path = opts.config;
-    req.display_path = opts.config;
-    req.file_required = true;
-  } else if (auto root = find_repo_root(fs::current_path(ec))) {
-    const fs::path file = *root / "orchestrator.yaml";
-    req.file_path = file.string();
-    const auto rel = file.lexically_relative(fs::current_path(ec)).string();
-    req.display_path = rel.empty() ? file.string() : rel;
-  }
-  req.env = config::environment_snapshot();
-  return req;
-}
-
 int run_config_show(const global_options& opts) {
-  const auto loaded = config::load_config(make_request(opts));
-  if (!loaded.errors.empty()) {
-    for (const auto& d : loaded.errors) {
-      std::cerr << printable(d.to_string()) << '\n';
-    }
+  const auto loaded = load_settings(opts);
+  if (!loaded) {
     return exit_code::bad_input;
   }
-  const auto rows = config::describe(loaded);
+  const auto rows = config::describe(*loaded);
   if (opts.json) {
     nlohmann::json doc = nlohmann::json::object();
     for (const auto& row : rows) {

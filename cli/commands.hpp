@@ -33,6 +33,9 @@ void add_config_commands(CLI::App& parent, const global_options& opts,
                          command_list& out);
 void add_circuits_commands(CLI::App& parent, const global_options& opts,
                            command_list& out);
+/// `run` (cli/cmd_run.cpp).
+void add_run_command(CLI::App& parent, const global_options& opts,
+                     command_list& out);
 void add_status_command(CLI::App& parent, const global_options& opts,
                         command_list& out);
 

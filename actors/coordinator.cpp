@@ -1,0 +1,595 @@
+#include "actors/coordinator.hpp"
+
+#include "actors/coordinator_internal.hpp"
+#include "core/log.hpp"
+#include "core/run_plan.hpp"
+#include "messages/circuit.hpp"
+#include "messages/errc.hpp"
+#include "messages/progress.hpp"
+#include "messages/run.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/system_messages.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+namespace tdd {
+
+namespace coordinator_detail {
+
+using core::task_status;
+
+namespace {
+constexpr auto tick_interval = std::chrono::seconds{1};
+} // namespace
+
+caf::timestamp wall_now(self_ptr self) {
+  return self->state.cfg.worker.clock.wall_at(self->clock().now());
+}
+
+core::graph_node* node_of(self_ptr self, const std::string& key) {
+  for (auto& n : self->state.nodes) {
+    if (n.key == key) {
+      return &n;
+    }
+  }
+  return nullptr;
+}
+
+/// Counts of the selected tasks, as the run sees them.
+run_summary totals(self_ptr self) {
+  auto& st = self->state;
+  run_summary s;
+  s.run_id = st.cfg.run_id;
+  for (const auto& n : st.nodes) {
+    if (st.selected.count(n.key) == 0) {
+      continue;
+    }
+    if (n.status == task_status::complete) {
+      ++s.complete;
+    } else if (n.status == task_status::blocked) {
+      ++s.blocked;
+    } else {
+      ++s.pending;
+    }
+  }
+  s.usage = st.budget->usage();
+  return s;
+}
+
+void progress(self_ptr self, progress_kind kind, std::string task,
+              std::string outcome, std::string detail, std::string worker) {
+  auto& st = self->state;
+  if (!st.cfg.worker.progress) {
+    return;
+  }
+  const auto t = totals(self);
+  progress_event e;
+  e.kind = kind;
+  e.at = wall_now(self);
+  e.worker = std::move(worker);
+  e.task = std::move(task);
+  e.outcome = std::move(outcome);
+  e.detail = std::move(detail);
+  e.tasks_total = static_cast<int32_t>(st.selected.size());
+  e.tasks_complete = t.complete;
+  e.tasks_blocked = t.blocked;
+  e.invocations = t.usage.invocations;
+  e.cost_micros = t.usage.cost_micros;
+  caf::anon_send(st.cfg.worker.progress, atom::progress_v, std::move(e));
+}
+
+bool dispatch_stopped(self_ptr self) {
+  auto& st = self->state;
+  return st.interrupted || st.ending || !st.halt_reason.empty();
+}
+
+bool is_paused(self_ptr self) {
+  return self->clock().now() < self->state.paused_until;
+}
+
+std::vector<std::string> ready_keys(self_ptr self) {
+  return core::task_graph{self->state.nodes}.ready();
+}
+
+/// Tells every waiting worker there is no more work.
+void release_waiters(self_ptr self) {
+  auto& st = self->state;
+  while (!st.waiting.empty()) {
+    st.waiting.front().promise.deliver(task_assignment{});
+    st.waiting.pop_front();
+  }
+}
+
+/// Blocks (in the store and here) every selected pending task that waits
+/// for a blocked one.
+void block_dependents(self_ptr self) {
+  auto& st = self->state;
+  for (const auto& b : core::task_graph{st.nodes}.blocked_by_dependencies()) {
+    auto* n = node_of(self, b.key);
+    if (n == nullptr || st.assigned.count(b.key) != 0
+        || n->status != task_status::pending) {
+      continue;
+    }
+    n->status = task_status::blocked;
+    st.dependency_blocked[b.key] = b.dependency;
+    const auto reason = "dependency_blocked:" + b.dependency;
+    self->send(st.cfg.worker.store, atom::status_v,
+               task_status_update{b.key, task_status::blocked, reason});
+    ++st.versions[b.key];
+    progress(self, progress_kind::task_finished, b.key, "blocked", reason);
+  }
+}
+
+namespace {
+
+void claim(self_ptr self, coordinator_state::waiter w, std::string key) {
+  auto& st = self->state;
+  st.dispatching = true;
+  st.assigned[key] = w.worker;
+  node_of(self, key)->status = task_status::running;
+  const auto timeout = st.cfg.worker.request_timeout;
+  auto undo = [=](coordinator_state::waiter w) {
+    auto& st = self->state;
+    st.assigned.erase(key);
+    node_of(self, key)->status = task_status::pending;
+    st.dispatching = false;
+    st.waiting.push_front(std::move(w));
+  };
+  self->request(st.cfg.worker.store, timeout, atom::get_v, atom::task_v, key)
+    .then(
+      [=](task_row& row) mutable {
+        auto& st = self->state;
+        task_claim c{
+          key, w.worker,
+          wall_now(self)
+            + std::chrono::duration_cast<caf::timespan>(st.cfg.lease_ttl),
+          st.versions[key]};
+        self->request(st.cfg.worker.store, timeout, atom::claim_v, c)
+          .then(
+            [=](bool granted) mutable {
+              auto& st = self->state;
+              if (!granted) {
+                core::log_line("warn", self->name(), self->id(),
+                               "claim_refused", {{"task", key}});
+                undo(std::move(w));
+                self
+                  ->request(st.cfg.worker.store, timeout, atom::get_v,
+                            atom::leases_v)
+                  .then(
+                    [=](std::vector<task_lease>& leases) {
+                      for (const auto& l : leases) {
+                        self->state.versions[l.key] = l.version;
+                        if (auto* n = node_of(self, l.key);
+                            n != nullptr && l.status != task_status::pending
+                            && self->state.assigned.count(l.key) == 0) {
+                          n->status = l.status; // changed behind our back
+                        }
+                      }
+                      dispatch(self);
+                    },
+                    [=](caf::error&) { dispatch(self); });
+                return;
+              }
+              ++st.versions[key];
+              st.dispatching = false;
+              task_assignment a;
+              a.run_id = st.cfg.run_id;
+              if (st.cfg.resumable.count(key) != 0) {
+                a.start_stage = row.current_stage;
+              }
+              a.task = row.spec;
+              st.running[key] = row.spec;
+              w.promise.deliver(std::move(a));
+              dispatch(self);
+            },
+            [=](caf::error& err) mutable {
+              self->state.halt_reason
+                = "cannot lease " + key + ": " + describe(err);
+              undo(std::move(w));
+              release_waiters(self);
+              check_end(self);
+            });
+      },
+      [=](caf::error& err) mutable {
+        self->state.halt_reason
+          = "cannot read task " + key + ": " + describe(err);
+        undo(std::move(w));
+        release_waiters(self);
+        check_end(self);
+      });
+}
+
+} // namespace
+
+void dispatch(self_ptr self) {
+  auto& st = self->state;
+  if (st.dispatching) {
+    return;
+  }
+  if (dispatch_stopped(self)) {
+    release_waiters(self);
+    check_end(self);
+    return;
+  }
+  if (st.waiting.empty() || is_paused(self)) {
+    return;
+  }
+  const auto ready = ready_keys(self);
+  if (ready.empty()) {
+    check_end(self);
+    return;
+  }
+  auto w = std::move(st.waiting.front());
+  st.waiting.pop_front();
+  claim(self, std::move(w), ready.front());
+}
+
+void end_run(self_ptr self) {
+  auto& st = self->state;
+  if (st.ending) {
+    return;
+  }
+  st.ending = true;
+  release_waiters(self);
+  for (const auto& w : st.workers) {
+    self->send(w, atom::stop_v);
+  }
+  check_end(self);
+}
+
+namespace {
+
+core::run_outcome outcome_of(self_ptr self, const run_summary& s) {
+  auto& st = self->state;
+  if (st.interrupted) {
+    return core::run_outcome::interrupted;
+  }
+  if (!st.halt_reason.empty()) {
+    return core::run_outcome::halted;
+  }
+  if (s.blocked > 0 || s.pending > 0) {
+    return core::run_outcome::blocked;
+  }
+  return core::run_outcome::complete;
+}
+
+void deliver_summary(self_ptr self) {
+  auto& st = self->state;
+  st.recorded = true;
+  for (auto& p : st.summary_waiters) {
+    p.deliver(*st.summary);
+  }
+  st.summary_waiters.clear();
+}
+
+/// Records the end of the run, then answers whoever waits for it.
+void finalize(self_ptr self) {
+  auto& st = self->state;
+  if (st.summary) {
+    return;
+  }
+  auto s = totals(self);
+  s.outcome = outcome_of(self, s);
+  s.reason = st.interrupted ? "interrupted" : st.halt_reason;
+  if (s.outcome == core::run_outcome::blocked && s.reason.empty()) {
+    s.reason = std::to_string(s.blocked) + " blocked, "
+               + std::to_string(s.pending) + " not run";
+  }
+  st.summary = s;
+  const auto& store = st.cfg.worker.store;
+  self->send(store, atom::budget_v, st.cfg.run_id, st.budget->usage());
+  self->send(store, atom::run_v,
+             run_finish{st.cfg.run_id, s.outcome, s.reason, wall_now(self)});
+  progress(self, progress_kind::run_finished, {}, core::to_string(s.outcome),
+           s.reason);
+  self
+    ->request(store, st.cfg.worker.request_timeout, atom::interrupt_v,
+              st.cfg.run_id)
+    .then(
+      [=](int64_t) {
+        self
+          ->request(self->state.cfg.worker.store,
+                    self->state.cfg.worker.request_timeout, atom::flush_v)
+          .then([=](int64_t) { deliver_summary(self); },
+                [=](caf::error& err) {
+                  core::log_line("warn", self->name(), self->id(),
+                                 "flush_failed", {{"error", describe(err)}});
+                  deliver_summary(self);
+                });
+      },
+      [=](caf::error& err) {
+        core::log_line("warn", self->name(), self->id(), "interrupt_failed",
+                       {{"error", describe(err)}});
+        deliver_summary(self);
+      });
+}
+
+} // namespace
+
+void check_end(self_ptr self) {
+  auto& st = self->state;
+  if (st.summary) {
+    return;
+  }
+  if (st.ending) {
+    if (st.alive == 0) {
+      finalize(self);
+    }
+    return;
+  }
+  if (!st.assigned.empty() || st.merging || !st.merges.empty()
+      || st.dispatching) {
+    return;
+  }
+  if (dispatch_stopped(self)
+      || (!is_paused(self) && ready_keys(self).empty())) {
+    end_run(self);
+  }
+}
+
+void halt(self_ptr self, std::string why) {
+  auto& st = self->state;
+  if (!st.halt_reason.empty() || st.interrupted) {
+    return;
+  }
+  st.halt_reason = std::move(why);
+  progress(self, progress_kind::halted, {}, {}, st.halt_reason);
+  release_waiters(self);
+  check_end(self);
+}
+
+namespace {
+
+/// A task left a worker: record it, then see what is ready now.
+void on_task_done(self_ptr self, task_release r) {
+  auto& st = self->state;
+  auto it = st.assigned.find(r.key);
+  if (it == st.assigned.end() || it->second != r.worker_id) {
+    return; // not leased to that worker (any more)
+  }
+  st.assigned.erase(it);
+  st.running.erase(r.key);
+  if (auto* n = node_of(self, r.key)) {
+    n->status = r.status;
+  }
+  ++st.versions[r.key];
+  progress(self, progress_kind::task_finished, r.key, core::to_string(r.status),
+           r.reason, r.worker_id);
+  self->send(st.cfg.worker.store, atom::release_v, std::move(r));
+  block_dependents(self);
+  dispatch(self);
+  check_end(self);
+}
+
+void on_worker_down(self_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  --st.alive;
+  const auto id = st.worker_ids[msg.source];
+  st.workers.erase(std::remove_if(st.workers.begin(), st.workers.end(),
+                                  [&](const worker_actor& w) {
+                                    return w.address() == msg.source;
+                                  }),
+                   st.workers.end());
+  // A worker that crashed with a task: the task goes back to pending and
+  // its open attempt is marked interrupted when the run ends.
+  std::vector<std::string> orphans;
+  for (const auto& [key, holder] : st.assigned) {
+    if (holder == id) {
+      orphans.push_back(key);
+    }
+  }
+  for (const auto& key : orphans) {
+    core::log_line("warn", self->name(), self->id(), "worker_lost_task",
+                   {{"worker", id}, {"task", key}});
+    on_task_done(self, task_release{key, id, task_status::pending, {}});
+  }
+  if (st.alive == 0 && !st.ending) {
+    halt(self, "every worker stopped");
+    end_run(self);
+  }
+  check_end(self);
+}
+
+void spawn_workers(self_ptr self) {
+  auto& st = self->state;
+  auto me = caf::actor_cast<coordinator_actor>(self);
+  for (int32_t i = 1; i <= st.cfg.workers; ++i) {
+    auto wc = st.cfg.worker;
+    wc.id = "worker_" + std::to_string(i);
+    wc.worktree
+      = (std::filesystem::path{st.cfg.worktrees_dir} / wc.id).string();
+    auto w = self->spawn(worker, wc, me);
+    self->monitor(w);
+    st.worker_ids[w.address()] = wc.id;
+    st.workers.push_back(std::move(w));
+    ++st.alive;
+  }
+}
+
+void start(self_ptr self) {
+  auto& st = self->state;
+  const auto timeout = st.cfg.worker.request_timeout;
+  self->request(st.cfg.worker.store, timeout, atom::get_v, atom::graph_v)
+    .then(
+      [=](std::vector<core::graph_node>& all) {
+        auto& st = self->state;
+        st.nodes = core::scope_nodes(all, st.cfg.keys);
+        self->request(st.cfg.worker.store, timeout, atom::get_v, atom::leases_v)
+          .then(
+            [=](std::vector<task_lease>& leases) {
+              auto& st = self->state;
+              for (const auto& l : leases) {
+                st.versions[l.key] = l.version;
+              }
+              progress(self, progress_kind::run_started, {}, {},
+                       st.cfg.run_description);
+              block_dependents(self);
+              spawn_workers(self);
+              self->delayed_send(self, tick_interval, atom::tick_v);
+            },
+            [=](caf::error& err) {
+              self->state.halt_reason = "cannot read leases: " + describe(err);
+              end_run(self);
+            });
+      },
+      [=](caf::error& err) {
+        self->state.halt_reason = "cannot read tasks: " + describe(err);
+        end_run(self);
+      });
+  self->request(st.cfg.worker.hub, timeout, atom::system_v)
+    .then(
+      [=](system_circuit_actor sys) {
+        self->send(sys, atom::subscribe_v,
+                   caf::actor_cast<circuit_listener_actor>(self));
+      },
+      [=](caf::error& err) {
+        core::log_line("warn", self->name(), self->id(), "no_system_circuit",
+                       {{"error", describe(err)}});
+      });
+  self->send(st.cfg.worker.store, atom::subscribe_v,
+             caf::actor_cast<control_listener_actor>(self));
+}
+
+void renew_leases(self_ptr self) {
+  auto& st = self->state;
+  const auto now = self->clock().now();
+  if (now - st.last_renew < st.cfg.renew_every) {
+    return;
+  }
+  st.last_renew = now;
+  const auto until
+    = wall_now(self)
+      + std::chrono::duration_cast<caf::timespan>(st.cfg.lease_ttl);
+  for (const auto& [key, worker] : st.assigned) {
+    self
+      ->request(st.cfg.worker.store, st.cfg.worker.request_timeout,
+                atom::renew_v, key, worker, until)
+      .then([](bool) {}, [](caf::error&) {});
+  }
+}
+
+} // namespace
+
+} // namespace coordinator_detail
+
+using namespace coordinator_detail;
+
+coordinator_actor::behavior_type
+coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
+            coordinator_config cfg) {
+  self->state.cfg = std::move(cfg);
+  self->state.selected
+    = {self->state.cfg.keys.begin(), self->state.cfg.keys.end()};
+  self->state.budget.emplace(self->state.cfg.limits, core::budget_usage{});
+  self->state.last_renew = self->clock().now();
+  self->set_down_handler(
+    [=](caf::down_msg& msg) { on_worker_down(self, msg); });
+  start(self);
+  return {
+    [=](atom::next, const std::string& worker) -> caf::result<task_assignment> {
+      auto rp = self->make_response_promise<task_assignment>();
+      self->state.waiting.push_back({worker, rp});
+      dispatch(self);
+      return rp;
+    },
+    [=](atom::done, task_release& r) { on_task_done(self, std::move(r)); },
+    [=](atom::reserve, const std::string&) -> int64_t {
+      auto& st = self->state;
+      if (dispatch_stopped(self)) {
+        return -1;
+      }
+      if (is_paused(self)) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          st.paused_until - self->clock().now());
+        return std::max<int64_t>(1, left.count());
+      }
+      if (!st.budget->reserve()) {
+        halt(self, st.budget->exhausted_reason());
+        return -1;
+      }
+      return 0;
+    },
+    [=](atom::settle, int64_t cost, int64_t tokens) {
+      auto& st = self->state;
+      st.budget->settle(cost, tokens);
+      st.backoffs = 0;
+      self->send(st.cfg.worker.store, atom::budget_v, st.cfg.run_id,
+                 st.budget->usage());
+    },
+    [=](atom::release) { self->state.budget->release(); },
+    [=](atom::pause, int64_t asked_s) -> int64_t {
+      auto& st = self->state;
+      std::chrono::seconds wait{asked_s};
+      if (asked_s < 0) {
+        wait = st.cfg.usage_limit_backoff;
+        for (int32_t i = 0; i < st.backoffs && wait < st.cfg.max_usage_backoff;
+             ++i) {
+          wait *= 2;
+        }
+        wait = std::min(wait, st.cfg.max_usage_backoff);
+      }
+      ++st.backoffs;
+      const auto until = self->clock().now() + wait;
+      if (until > st.paused_until) {
+        st.paused_until = until;
+        progress(self, progress_kind::paused, {}, {},
+                 "usage limit: dispatch paused for "
+                   + std::to_string(wait.count()) + " s");
+        self->delayed_send(self, wait, atom::tick_v);
+      }
+      return std::chrono::duration_cast<std::chrono::milliseconds>(wait)
+        .count();
+    },
+    [=](atom::halt, std::string& why) { halt(self, std::move(why)); },
+    [=](atom::merge, std::string& key,
+        std::string& worktree) -> caf::result<merge_report> {
+      auto rp = self->make_response_promise<merge_report>();
+      self->state.merges.push_back({std::move(key), std::move(worktree), rp});
+      start_merge(self);
+      return rp;
+    },
+    [=](atom::done, int64_t id) { on_merge_done(self, id); },
+    [=](atom::interrupt) {
+      auto& st = self->state;
+      if (st.interrupted) {
+        return;
+      }
+      st.interrupted = true;
+      st.job.request_cancel();
+      end_run(self);
+    },
+    [=](atom::wait) -> caf::result<run_summary> {
+      if (self->state.recorded) {
+        return *self->state.summary;
+      }
+      auto rp = self->make_response_promise<run_summary>();
+      self->state.summary_waiters.push_back(rp);
+      return rp;
+    },
+    [=](atom::control, control_command& cmd) {
+      if (cmd.command == "task_retry") {
+        retry_task(self, cmd.argument);
+      }
+    },
+    [=](atom::changed, circuit_change& change) {
+      if (change.snapshot.level == core::circuit_level::system
+          && change.snapshot.state == core::circuit_state::open) {
+        halt(self, "system circuit open: too many workers failing");
+      }
+    },
+    [=](atom::tick) {
+      renew_leases(self);
+      dispatch(self);
+      check_end(self);
+      if (!self->state.summary) {
+        self->delayed_send(self, tick_interval, atom::tick_v);
+      }
+    },
+  };
+}
+
+} // namespace tdd

@@ -1,0 +1,376 @@
+// `orchestrator run` (SPEC.md 3 and 4): checks everything that can be
+// checked before a single agent starts (flags, config, task selection,
+// target branch and its work tree, the agent's program, another run), then
+// hands over to the actors (cli/run_session.cpp).
+
+#include "cli/commands.hpp"
+#include "cli/live_run.hpp"
+#include "cli/open_db.hpp"
+#include "cli/output.hpp"
+#include "cli/plan_view.hpp"
+#include "cli/run_session.hpp"
+#include "cli/settings.hpp"
+#include "core/budget.hpp"
+#include "core/run_plan.hpp"
+#include "exec/agent.hpp"
+#include "exec/git.hpp"
+#include "messages/errc.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <set>
+
+namespace tdd::cli {
+
+namespace {
+
+namespace git = exec::git;
+
+struct run_flags {
+  bool sequential = false;
+  std::optional<int> workers;
+  bool single_branch = false;
+  std::string target;
+  std::string agent;
+  std::optional<int> max_invocations;
+  std::string max_cost;
+  std::optional<int> stage_timeout;
+  bool resume = false;
+  bool dry_run = false;
+  std::vector<std::string> tasks;
+  std::optional<int> phase;
+};
+
+std::vector<config::flag_value> setting_flags(const run_flags& f) {
+  std::vector<config::flag_value> out;
+  if (f.sequential) {
+    out.push_back({"workers", "--sequential", "1"});
+  } else if (f.workers) {
+    out.push_back({"workers", "--workers", std::to_string(*f.workers)});
+  }
+  if (f.max_invocations) {
+    out.push_back({"max_invocations", "--max-invocations",
+                   std::to_string(*f.max_invocations)});
+  }
+  if (!f.max_cost.empty()) {
+    out.push_back({"max_cost_usd", "--max-cost", f.max_cost});
+  }
+  if (!f.agent.empty()) {
+    out.push_back({"agent", "--agent", f.agent});
+  }
+  if (f.stage_timeout) {
+    out.push_back(
+      {"stage_timeout_s", "--stage-timeout", std::to_string(*f.stage_timeout)});
+  }
+  return out;
+}
+
+std::string host_name() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) {
+    return "unknown";
+  }
+  return host;
+}
+
+/// The target branch, or an error message.
+std::optional<std::string> resolve_target(const std::string& root,
+                                          const std::string& asked,
+                                          std::string& error) {
+  std::string target = asked;
+  if (target.empty()) {
+    auto branch = git::current_branch(root);
+    if (!branch) {
+      error = branch.error;
+      return std::nullopt;
+    }
+    if (branch.value.empty()) {
+      error = "HEAD is detached: check out a branch or pass --target BRANCH";
+      return std::nullopt;
+    }
+    target = branch.value;
+  }
+  if (auto tip = git::resolve_commit(root, "refs/heads/" + target); !tip) {
+    error = "target branch \"" + target + "\" does not exist (or has no "
+            + "commit yet): create it or pass --target BRANCH";
+    return std::nullopt;
+  }
+  auto holder = git::worktree_of_branch(root, target);
+  if (!holder) {
+    error = holder.error;
+    return std::nullopt;
+  }
+  if (holder.value) {
+    auto clean = git::is_clean(*holder.value);
+    if (!clean) {
+      error = clean.error;
+      return std::nullopt;
+    }
+    if (!clean.value) {
+      error = "the target branch \"" + target + "\" is checked out in "
+              + *holder.value
+              + " with uncommitted changes; the run would merge into it. "
+                "Commit or stash them, or run on another branch with "
+                "--target BRANCH";
+      return std::nullopt;
+    }
+  }
+  return target;
+}
+
+/// Refuses a second run; finishes a dead one when resuming. Returns an
+/// exit code, or nullopt to go on.
+std::optional<int> check_active_run(store::database& db, bool resume) {
+  auto active = db.active_run();
+  if (!active) {
+    print_error(describe(active.error()));
+    return exit_code::bad_input;
+  }
+  if (!*active) {
+    return std::nullopt;
+  }
+  const auto& run = **active;
+  const auto who = "run " + std::to_string(run.id) + " (pid "
+                   + std::to_string(run.pid) + " on " + run.host + ", started "
+                   + run.started_at + ")";
+  if (live_run(db)) {
+    print_error(who
+                + " is active on this database; wait for it, or stop "
+                  "it with Ctrl-C (kill -INT "
+                + std::to_string(run.pid) + ")");
+    return exit_code::bad_input;
+  }
+  if (!resume) {
+    print_error(who
+                + " stopped without finishing; continue it with: "
+                  "orchestrator run --resume");
+    return exit_code::bad_input;
+  }
+  const auto now = caf::timestamp{std::chrono::system_clock::now()};
+  if (auto err = db.finish_run(run.id, core::run_outcome::interrupted,
+                               "the process died", now)) {
+    print_error(describe(err));
+    return exit_code::bad_input;
+  }
+  if (auto n = db.interrupt_open_attempts(run.id); !n) {
+    print_error(describe(n.error()));
+    return exit_code::bad_input;
+  }
+  return std::nullopt;
+}
+
+nlohmann::json options_json(const run_flags& f, const core::config& c,
+                            const std::string& target) {
+  nlohmann::json j{{"workers", c.workers},
+                   {"target", target},
+                   {"single_branch", f.single_branch},
+                   {"max_invocations", c.max_invocations},
+                   {"stage_timeout_s", c.stage_timeout_s.count()},
+                   {"resume", f.resume},
+                   {"tasks", f.tasks}};
+  if (c.max_cost_usd) {
+    j["max_cost_usd_micros"] = *c.max_cost_usd;
+  }
+  if (f.phase) {
+    j["phase"] = *f.phase;
+  }
+  return j;
+}
+
+int print_result(const global_options& opts, const run_summary& s) {
+  const int code = core::exit_code(s.outcome);
+  if (opts.json) {
+    nlohmann::json j{{"run_id", s.run_id},
+                     {"outcome", core::to_string(s.outcome)},
+                     {"exit_code", code},
+                     {"reason", s.reason},
+                     {"tasks",
+                      {{"complete", s.complete},
+                       {"blocked", s.blocked},
+                       {"pending", s.pending}}},
+                     {"agent_invocations", s.usage.invocations},
+                     {"cost_usd_micros", s.usage.cost_micros},
+                     {"tokens", s.usage.tokens}};
+    print_json(j);
+  } else if (s.outcome == core::run_outcome::halted
+             || s.outcome == core::run_outcome::interrupted) {
+    std::cerr << "orchestrator: run " << s.run_id << " "
+              << core::to_string(s.outcome) << ": " << printable(s.reason)
+              << "\n  continue with: orchestrator run --resume\n";
+  }
+  return code;
+}
+
+int run_run(const global_options& opts, const run_flags& flags) {
+  auto loaded = load_settings(opts, setting_flags(flags));
+  if (!loaded) {
+    return exit_code::bad_input;
+  }
+  const auto& settings = loaded->values;
+  if (settings.workers < 1) {
+    print_error("--workers must be at least 1");
+    return exit_code::bad_input;
+  }
+  std::string error;
+  auto agent = exec::parse_agent(settings.agent, error);
+  if (!agent) {
+    print_error("agent: " + error);
+    return exit_code::bad_input;
+  }
+  workspace ws;
+  auto db = open_database(opts,
+                          flags.dry_run ? store::open_mode::read_only
+                                        : store::open_mode::read_write,
+                          &ws);
+  if (!db) {
+    return exit_code::bad_input;
+  }
+  if (!ws.root) {
+    print_error("run works inside a git repository; none found here");
+    return exit_code::bad_input;
+  }
+  const auto root = ws.root->string();
+  auto nodes = db->task_nodes();
+  if (!nodes) {
+    print_error(describe(nodes.error()));
+    return exit_code::bad_input;
+  }
+  core::run_selection selection{flags.tasks, flags.phase};
+  auto planned = core::plan_run(*nodes, selection);
+  if (!planned.plan) {
+    for (const auto& e : planned.errors) {
+      print_error(e);
+    }
+    return exit_code::bad_input;
+  }
+  if (flags.dry_run) {
+    print_plan(*planned.plan, opts.json, std::cout);
+    return exit_code::ok;
+  }
+  auto target = resolve_target(root, flags.target, error);
+  if (!target) {
+    print_error(error);
+    return exit_code::bad_input;
+  }
+  const char* path = std::getenv("PATH");
+  if (auto why = exec::preflight(*agent, path != nullptr ? path : "", root);
+      !why.empty()) {
+    print_error(why);
+    return exit_code::bad_input;
+  }
+  if (auto code = check_active_run(*db, flags.resume)) {
+    return *code;
+  }
+  auto reclaimed = db->reclaim_all_leases();
+  if (!reclaimed) {
+    print_error(describe(reclaimed.error()));
+    return exit_code::bad_input;
+  }
+  const auto keys = core::select_tasks(*nodes, selection).selection->keys;
+  if (keys.empty()) {
+    if (!opts.json && opts.verbosity >= 0) {
+      std::cout << "Nothing to run: no pending task"
+                << (flags.tasks.empty() && !flags.phase ? "" : " selected")
+                << ".\n";
+    }
+    if (opts.json) {
+      print_json({{"run_id", nullptr},
+                  {"outcome", "complete"},
+                  {"exit_code", 0},
+                  {"reason", "nothing to run"}});
+    }
+    return exit_code::ok;
+  }
+  run_start start;
+  start.pid = getpid();
+  start.host = host_name();
+  start.target_branch = *target;
+  start.options_json = options_json(flags, settings, *target).dump();
+  start.started_at = caf::timestamp{std::chrono::system_clock::now()};
+  auto run_id = db->start_run(start);
+  if (!run_id) {
+    print_error(describe(run_id.error()));
+    return exit_code::bad_input;
+  }
+  core::budget_limits limits{settings.max_invocations, settings.max_cost_usd};
+  if (auto err = db->init_budget(*run_id, limits)) {
+    print_error(describe(err));
+    return exit_code::bad_input;
+  }
+  run_session_config rs;
+  rs.db_path = ws.db_path.string();
+  rs.repo_root = root;
+  rs.run_id = *run_id;
+  rs.target = *target;
+  rs.single_branch = flags.single_branch;
+  rs.keys = keys;
+  rs.resumable = {reclaimed->begin(), reclaimed->end()};
+  rs.settings = settings;
+  rs.agent = *agent;
+  rs.limits = limits;
+  rs.description
+    = std::to_string(keys.size()) + " tasks, "
+      + std::to_string(settings.workers) + " workers, target " + *target
+      + ", agent "
+      + (agent->kind == exec::agent_kind::cmd ? std::string{"cmd"}
+                                              : exec::to_string(agent->kind));
+  rs.json = opts.json;
+  rs.verbosity = opts.verbosity;
+  db.reset(); // the store actor owns the database from here
+  return print_result(opts, run_session(rs));
+}
+
+} // namespace
+
+void add_run_command(CLI::App& parent, const global_options& opts,
+                     command_list& out) {
+  auto flags = std::make_shared<run_flags>();
+  auto* app = parent.add_subcommand(
+    "run", "Run the pending tasks through red, green, verify, refactor and "
+           "commit, several at once; returns when nothing runnable is left");
+  app->add_flag("--parallel", "run tasks in parallel (the default)");
+  app->add_flag("--sequential", flags->sequential, "one worker");
+  app->add_option("--workers", flags->workers,
+                  "local workers (default 3; TDD_MAX_WORKERS)");
+  app->add_flag("--single-branch", flags->single_branch,
+                "land every task as one linear commit on the target; no "
+                "task branches are kept");
+  app->add_option("--target", flags->target,
+                  "branch to merge into (default: the branch checked out)");
+  app->add_option("--agent", flags->agent,
+                  "claude, codex, aider or cmd:TEMPLATE (default claude; "
+                  "TDD_AGENT)");
+  app->add_option("--max-invocations", flags->max_invocations,
+                  "hard cap on agent calls for this run (default 100)");
+  app->add_option("--max-cost", flags->max_cost,
+                  "hard cap on reported agent cost in USD, e.g. 5.00");
+  app->add_option("--stage-timeout", flags->stage_timeout,
+                  "seconds per agent call and per verify (default 900)");
+  app->add_flag("--resume", flags->resume,
+                "continue after a crash or Ctrl-C: tasks left running "
+                "resume at their recorded stage");
+  app->add_option("--task", flags->tasks,
+                  "only these tasks (and their unfinished dependencies)");
+  app->add_option("--phase", flags->phase, "only the tasks of this phase");
+  app->add_flag("--dry-run", flags->dry_run,
+                "print the plan (waves, dependencies) and change nothing");
+  app->footer(
+    "Examples:\n"
+    "  orchestrator run --workers 3\n"
+    "  orchestrator run --dry-run --task CALC-4\n"
+    "  orchestrator run --agent \"cmd:./scripts/fake-agent.sh {stage}\" "
+    "--max-invocations 20\n"
+    "  orchestrator run --resume\n\n"
+    "Exit codes: 0 all selected tasks complete, 1 finished with blocked "
+    "tasks,\n2 bad input, 3 halted (budget, system circuit, agent cannot "
+    "run), 130 interrupted.");
+  out.push_back({app, [&opts, flags] { return run_run(opts, *flags); }});
+}
+
+} // namespace tdd::cli

@@ -1,0 +1,197 @@
+#include "cli/run_session.hpp"
+
+#include "actors/circuit_hub.hpp"
+#include "actors/coordinator.hpp"
+#include "cli/output.hpp"
+#include "cli/progress_view.hpp"
+#include "messages/all.hpp"
+#include "store/persistence.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace tdd::cli {
+
+namespace {
+
+/// Blocks SIGINT and SIGTERM in this thread (and every thread it starts)
+/// for its lifetime; restores the old mask at the end.
+class blocked_signals {
+public:
+  blocked_signals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~blocked_signals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  blocked_signals(const blocked_signals&) = delete;
+  blocked_signals& operator=(const blocked_signals&) = delete;
+  const sigset_t& set() const { return set_; }
+
+private:
+  sigset_t set_;
+  sigset_t old_;
+};
+
+/// One thread waits for SIGINT/SIGTERM and interrupts the coordinator.
+class signal_thread {
+public:
+  signal_thread(const sigset_t& set, coordinator_actor coordinator)
+      : thread_([this, set, coordinator] {
+          timespec timeout{0, 200'000'000};
+          while (!stop_) {
+            if (sigtimedwait(&set, nullptr, &timeout) > 0) {
+              caf::anon_send(coordinator, atom::interrupt_v);
+            }
+          }
+        }) {}
+  ~signal_thread() {
+    stop_ = true;
+    thread_.join();
+  }
+  signal_thread(const signal_thread&) = delete;
+  signal_thread& operator=(const signal_thread&) = delete;
+
+private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+size_t terminal_columns() {
+  winsize w{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) {
+    return w.ws_col;
+  }
+  return 0;
+}
+
+/// The progress actor: feeds the view, redraws a live view every second.
+caf::behavior progress_actor(caf::event_based_actor* self,
+                             std::shared_ptr<progress_view> view, bool live) {
+  if (live) {
+    self->delayed_send(self, std::chrono::seconds{1}, atom::tick_v);
+  }
+  return {
+    [=](atom::progress, const progress_event& e) { view->on_event(e); },
+    [=](atom::tick) {
+      view->refresh(caf::timestamp{std::chrono::system_clock::now()});
+      self->delayed_send(self, std::chrono::seconds{1}, atom::tick_v);
+    },
+  };
+}
+
+/// Spawns the run's actors in `sys`, waits for the end of the run and
+/// stops them; `sys`'s destructor then waits for the last one.
+run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
+                       const sigset_t& signals,
+                       const std::shared_ptr<progress_view>& view, bool live) {
+  caf::actor progress;
+  if (view) {
+    progress = sys.spawn(progress_actor, view, live);
+  }
+
+  const auto wall = caf::timestamp{std::chrono::system_clock::now()};
+  const auto steady = sys.clock().now();
+  auto store = sys.spawn<caf::detached>(store::persistence, cfg.db_path);
+  circuit_hub_config hub_cfg;
+  hub_cfg.store = store;
+  hub_cfg.settings = cfg.settings.circuits;
+  hub_cfg.wall_start = wall;
+  auto hub = sys.spawn(circuit_hub, hub_cfg);
+
+  const fs::path state = fs::path{cfg.repo_root} / ".orchestrator";
+  coordinator_config cc;
+  cc.run_id = cfg.run_id;
+  cc.repo_root = cfg.repo_root;
+  cc.target = cfg.target;
+  cc.single_branch = cfg.single_branch;
+  cc.keys = cfg.keys;
+  cc.resumable = cfg.resumable;
+  cc.run_description = cfg.description;
+  cc.limits = cfg.limits;
+  cc.workers = cfg.settings.workers;
+  cc.worktrees_dir = (state / "worktrees").string();
+  cc.usage_limit_backoff = cfg.settings.usage_limit_backoff_s;
+  cc.stage_timeout = cfg.settings.stage_timeout_s;
+  auto& wc = cc.worker;
+  wc.repo_root = cfg.repo_root;
+  wc.logs_dir = (state / "logs" / std::to_string(cfg.run_id)).string();
+  wc.target = cfg.target;
+  wc.agent = cfg.agent;
+  wc.stage_timeout = cfg.settings.stage_timeout_s;
+  wc.refactor = cfg.settings.refactor;
+  wc.run_id = cfg.run_id;
+  wc.store = store;
+  wc.hub = hub;
+  wc.progress = progress;
+  wc.clock = wall_anchor{wall, steady};
+  auto coordinator = sys.spawn(tdd::coordinator, std::move(cc));
+
+  run_summary summary;
+  summary.run_id = cfg.run_id;
+  summary.outcome = core::run_outcome::interrupted;
+  {
+    signal_thread waiter{signals, coordinator};
+    caf::scoped_actor self{sys};
+    self->request(coordinator, caf::infinite, atom::wait_v)
+      .receive([&](run_summary& s) { summary = std::move(s); },
+               [&](caf::error& err) {
+                 summary.reason = "the run stopped: " + describe(err);
+               });
+    self->send_exit(coordinator, caf::exit_reason::user_shutdown);
+    self->send_exit(hub, caf::exit_reason::user_shutdown);
+    if (progress) {
+      self->send_exit(progress, caf::exit_reason::user_shutdown);
+    }
+    self->request(store, std::chrono::seconds{30}, atom::flush_v)
+      .receive([](int64_t) {}, [](caf::error&) {});
+    self->send_exit(store, caf::exit_reason::user_shutdown);
+  }
+  return summary;
+}
+
+} // namespace
+
+run_summary run_session(const run_session_config& cfg) {
+  blocked_signals signals; // before any thread exists
+  const bool quiet = cfg.verbosity < 0;
+  std::ostream& out = cfg.json ? std::cerr : std::cout;
+  const int fd = cfg.json ? STDERR_FILENO : STDOUT_FILENO;
+  const bool live = !quiet && isatty(fd) == 1;
+  std::shared_ptr<progress_view> view;
+  if (!quiet) {
+    view = std::make_shared<progress_view>(out, live, live && use_color(fd),
+                                           live ? terminal_columns() : 0);
+  }
+  run_summary summary;
+  {
+    caf::actor_system_config sys_cfg;
+    sys_cfg.add_message_types<caf::id_block::tdd>();
+    caf::actor_system sys{sys_cfg};
+    summary = run_actors(sys, cfg, signals.set(), view, live);
+  } // every actor is gone here
+  if (view) {
+    view->finish();
+  }
+  return summary;
+}
+
+} // namespace tdd::cli
