@@ -274,7 +274,7 @@ void finalize(self_ptr self) {
   }
   auto s = totals(self);
   s.outcome = outcome_of(self, s);
-  s.reason = st.interrupted ? "interrupted" : st.halt_reason;
+  s.reason = st.interrupted ? "stopped by a signal (Ctrl-C)" : st.halt_reason;
   if (s.outcome == core::run_outcome::blocked && s.reason.empty()) {
     s.reason = std::to_string(s.blocked) + " blocked, "
                + std::to_string(s.pending) + " not run";

@@ -110,6 +110,9 @@ void retry_task(self_ptr self, const std::string& key) {
     ++st.versions[k];
     self->send(st.cfg.worker.store, atom::status_v,
                task_status_update{k, core::task_status::pending, {}});
+    // A retried task starts over at red.
+    self->send(st.cfg.worker.store, atom::stage_v, k, std::string{});
+    st.cfg.resumable.erase(k);
   }
   const auto timeout = st.cfg.worker.request_timeout;
   self->request(st.cfg.worker.hub, timeout, atom::get_v, atom::circuits_v)

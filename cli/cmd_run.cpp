@@ -183,6 +183,24 @@ nlohmann::json options_json(const run_flags& f, const core::config& c,
   return j;
 }
 
+/// With --resume: the selected tasks that recorded a stage (left running by
+/// a crash, given back at Ctrl-C or a halt) continue there.
+caf::expected<std::set<std::string>>
+resumable_tasks(store::database& db, const std::vector<std::string>& keys) {
+  auto rows = db.list_tasks({});
+  if (!rows) {
+    return rows.error();
+  }
+  const std::set<std::string> selected{keys.begin(), keys.end()};
+  std::set<std::string> out;
+  for (const auto& row : *rows) {
+    if (selected.count(row.spec.key) != 0 && !row.current_stage.empty()) {
+      out.insert(row.spec.key);
+    }
+  }
+  return out;
+}
+
 int print_result(const global_options& opts, const run_summary& s) {
   const int code = core::exit_code(s.outcome);
   if (opts.json) {
@@ -310,7 +328,14 @@ int run_run(const global_options& opts, const run_flags& flags) {
   rs.target = *target;
   rs.single_branch = flags.single_branch;
   rs.keys = keys;
-  rs.resumable = {reclaimed->begin(), reclaimed->end()};
+  if (flags.resume) {
+    auto resumable = resumable_tasks(*db, keys);
+    if (!resumable) {
+      print_error(describe(resumable.error()));
+      return exit_code::bad_input;
+    }
+    rs.resumable = std::move(*resumable);
+  }
   rs.settings = settings;
   rs.agent = *agent;
   rs.limits = limits;

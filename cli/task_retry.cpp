@@ -89,6 +89,10 @@ int retry_in_database(store::database& db, std::vector<retried>& tasks) {
           = db.set_task_status({key, core::task_status::pending, ""})) {
         return bad(describe(err) + "; nothing retried");
       }
+      // A retried task starts over at red, even with `run --resume`.
+      if (auto err = db.set_current_stage(key, "")) {
+        return bad(describe(err) + "; nothing retried");
+      }
     }
     for (const auto& c : *circuits) {
       if (c.level == core::circuit_level::stage
