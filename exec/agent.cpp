@@ -151,6 +151,19 @@ int max_turns(core::task_complexity complexity) {
   return 20;
 }
 
+std::chrono::seconds stage_timeout(std::chrono::seconds base,
+                                   core::task_complexity complexity) {
+  switch (complexity) {
+  case core::task_complexity::low:
+    return std::max(std::chrono::seconds{1}, base / 2);
+  case core::task_complexity::medium:
+    return base;
+  case core::task_complexity::high:
+    return base * 2;
+  }
+  return base;
+}
+
 command_spec agent_command(const agent_spec& agent, const agent_call& call,
                            const std::string& prompt,
                            std::chrono::seconds timeout) {

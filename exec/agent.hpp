@@ -67,6 +67,12 @@ struct agent_call {
 /// claude's `--max-turns` for a task: low 10, medium 20, high 40.
 int max_turns(core::task_complexity complexity);
 
+/// The timeout of one agent call and of each verify for a task, from the
+/// `stage_timeout_s` setting: low complexity half of it (at least 1 s),
+/// medium as set, high twice.
+std::chrono::seconds stage_timeout(std::chrono::seconds base,
+                                   core::task_complexity complexity);
+
 /// Replaces `{stage}`, `{key}`, `{attempt}`, `{worktree}`, `{prompt_file}`,
 /// `{failure_file}`, `{test_file}` and `{impl_file}` inside one argv word,
 /// in a single pass: a value is never split, re-scanned or interpreted.

@@ -295,3 +295,15 @@ TEST_CASE("a cmd agent really gets its words, environment and prompt") {
   CHECK(report.cost == 250000);
   CHECK(report.tokens == 7);
 }
+
+TEST_CASE("stage timeouts scale with the task's complexity") {
+  using tdd::core::task_complexity;
+  using std::chrono::seconds;
+  CHECK(tdd::exec::stage_timeout(seconds{900}, task_complexity::low)
+        == seconds{450});
+  CHECK(tdd::exec::stage_timeout(seconds{900}, task_complexity::medium)
+        == seconds{900});
+  CHECK(tdd::exec::stage_timeout(seconds{900}, task_complexity::high)
+        == seconds{1800});
+  CHECK(tdd::exec::stage_timeout(seconds{1}, task_complexity::low) == seconds{1});
+}
