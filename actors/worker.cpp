@@ -172,6 +172,10 @@ void advance(self_ptr self, const core::stage_verdict& verdict) {
     return;
   }
   st.stage = *next;
+  // The resume point: a task given back now (budget, Ctrl-C) continues
+  // here with `run --resume`, not at the stage that already passed.
+  self->send(st.cfg.store, atom::stage_v, st.current->task.key,
+             core::to_string(st.stage));
   next_attempt(self);
 }
 
