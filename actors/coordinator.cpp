@@ -325,8 +325,9 @@ void check_end(self_ptr self) {
       || st.dispatching) {
     return;
   }
-  if (dispatch_stopped(self)
-      || (!is_paused(self) && ready_keys(self).empty())) {
+  // A pause holds back ready tasks only: with none left the run ends now,
+  // not when the pause is over.
+  if (dispatch_stopped(self) || ready_keys(self).empty()) {
     end_run(self);
   }
 }
@@ -539,7 +540,9 @@ coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
         progress(self, progress_kind::paused, {}, {},
                  "usage limit: dispatch paused for "
                    + std::to_string(wait.count()) + " s");
-        self->delayed_send(self, wait, atom::tick_v);
+        // No tick of its own: every tick re-arms itself, so one here would
+        // add a lasting 1 s tick per pause. The periodic tick ends the pause
+        // within tick_interval.
       }
       return std::chrono::duration_cast<std::chrono::milliseconds>(wait)
         .count();
