@@ -349,8 +349,8 @@ void start_attempt(self_ptr self, stage_circuit_actor circuit) {
   req.restore_commit = st.restore_commit;
   req.failure_output = st.failure_output;
   req.agent = st.cfg.agent;
-  req.timeout = exec::stage_timeout(st.cfg.stage_timeout,
-                                    st.current->task.complexity);
+  req.timeout
+    = exec::stage_timeout(st.cfg.stage_timeout, st.current->task.complexity);
   req.kill_grace = st.cfg.kill_grace;
   st.job.start(self, [req = std::move(req)](const auto& cancel) {
     auto run = req;
