@@ -292,6 +292,14 @@ void run_merge(self_ptr self, stage_circuit_actor circuit) {
           r.reason = std::string{verdict.reason};
           st.failure_output = m.verify_output;
           st.stage = stage::verify; // the rebased branch needs a fix
+        } else if (m.status == "interrupted") {
+          // Ctrl-C stopped the re-verify: no evidence either way.
+          r.outcome = "interrupted";
+          r.reason = "cancelled";
+          finish_attempt(self, r);
+          report_circuits(self, circuit, verdict, false);
+          give_back(self, core::task_status::pending, {});
+          return;
         } else if (m.status == "target_dirty") {
           r.outcome = "error";
           r.reason = "target_dirty";
