@@ -71,14 +71,6 @@ std::vector<config::flag_value> setting_flags(const run_flags& f) {
   return out;
 }
 
-std::string host_name() {
-  char host[256] = {};
-  if (gethostname(host, sizeof(host) - 1) != 0) {
-    return "unknown";
-  }
-  return host;
-}
-
 /// The target branch, or an error message.
 std::optional<std::string> resolve_target(const std::string& root,
                                           const std::string& asked,
@@ -290,7 +282,7 @@ int run_run(const global_options& opts, const run_flags& flags) {
     print_error(describe(reclaimed.error()));
     return exit_code::bad_input;
   }
-  const auto keys = core::select_tasks(*nodes, selection).selection->keys;
+  const auto& keys = planned.selection.keys;
   if (keys.empty()) {
     if (!opts.json && opts.verbosity >= 0) {
       std::cout << "Nothing to run: no pending task"

@@ -18,9 +18,8 @@ namespace tdd::cli {
 namespace {
 
 bool is_alive(const store::run_info& run) {
-  char host[256] = {};
-  if (gethostname(host, sizeof(host) - 1) != 0 || run.host != host) {
-    return true;
+  if (run.host != host_name()) {
+    return true; // another machine's process cannot be checked
   }
   return ::kill(static_cast<pid_t>(run.pid), 0) == 0 || errno == EPERM;
 }
@@ -44,6 +43,14 @@ bool wait_processed(store::database& db, const std::vector<int64_t>& ids) {
 }
 
 } // namespace
+
+std::string host_name() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) {
+    return "unknown";
+  }
+  return host;
+}
 
 std::optional<store::run_info> live_run(store::database& db) {
   auto run = db.active_run();

@@ -9,6 +9,9 @@
 
 namespace tdd::cli {
 
+/// This machine's host name as runs record it ("unknown" if it has none).
+std::string host_name();
+
 /// The active run, if its process is alive (on another host it cannot be
 /// checked and counts as alive).
 std::optional<store::run_info> live_run(store::database& db);

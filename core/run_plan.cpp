@@ -282,9 +282,10 @@ plan_result plan_run(const std::vector<graph_node>& all,
                      const run_selection& x) {
   auto selected = select_tasks(all, x);
   if (!selected.selection) {
-    return {std::nullopt, std::move(selected.errors)};
+    return {std::nullopt, std::move(selected.errors), {}};
   }
-  return {build_plan(all, *selected.selection), {}};
+  auto plan = build_plan(all, *selected.selection);
+  return {std::move(plan), {}, std::move(*selected.selection)};
 }
 
 std::vector<std::string> run_plan::order() const {

@@ -120,6 +120,9 @@ run_plan build_plan(const std::vector<graph_node>& all,
 struct plan_result {
   std::optional<run_plan> plan;
   std::vector<std::string> errors;
+  /// What select_tasks chose (meaningful when `plan` is set): the tasks a
+  /// run works on, including those the plan cannot start.
+  task_selection selection;
 };
 
 /// select_tasks, then build_plan.

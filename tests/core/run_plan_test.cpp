@@ -243,6 +243,8 @@ TEST_CASE("build_plan: tasks that wait outside the selection cannot start") {
   CHECK(waves_of(*plan.plan) == "A");
   CHECK(unrunnable_of(*plan.plan)
         == "B=cannot_start L=cannot_start M=cannot_start");
+  // The run still works on every selected task, the unrunnable ones too.
+  CHECK(plan.selection.keys == keys{"A", "B", "L", "M"});
 }
 
 TEST_CASE("build_plan: complete tasks named by --task are reported") {

@@ -4,6 +4,7 @@
 // verify and refactor, with the task file's own commands.
 
 #include "core/task.hpp"
+#include "core/task_graph.hpp"
 #include "e2e/harness.hpp"
 
 #include <doctest/doctest.h>
@@ -113,27 +114,23 @@ public:
   std::vector<tdd::core::task_spec> tasks;
 };
 
-/// The tasks in an order the orchestrator may run them: phases first, and
-/// every task after its dependencies.
+/// The tasks in an order the orchestrator may run them: the scheduler's
+/// own waves (phases first, every task after its dependencies).
 std::vector<tdd::core::task_spec>
-dependency_order(std::vector<tdd::core::task_spec> todo) {
-  std::vector<tdd::core::task_spec> order;
-  std::set<std::string> done;
-  while (!todo.empty()) {
-    int lowest = todo.front().phase;
-    for (const auto& t : todo) {
-      lowest = std::min(lowest, t.phase);
-    }
-    const auto ready = std::find_if(todo.begin(), todo.end(), [&](auto& t) {
-      return t.phase == lowest
-             && std::all_of(t.depends_on.begin(), t.depends_on.end(),
-                            [&](auto& d) { return done.count(d) > 0; });
-    });
-    REQUIRE(ready != todo.end());
-    done.insert(ready->key);
-    order.push_back(*ready);
-    todo.erase(ready);
+dependency_order(const std::vector<tdd::core::task_spec>& tasks) {
+  std::vector<tdd::core::graph_node> nodes;
+  for (const auto& t : tasks) {
+    nodes.push_back({t.key, t.depends_on, t.phase});
   }
+  std::vector<tdd::core::task_spec> order;
+  for (const auto& wave : tdd::core::task_graph{nodes}.waves()) {
+    for (const auto& key : wave) {
+      order.push_back(*std::find_if(
+        tasks.begin(), tasks.end(),
+        [&](const tdd::core::task_spec& t) { return t.key == key; }));
+    }
+  }
+  REQUIRE(order.size() == tasks.size());
   return order;
 }
 
