@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <utility>
 
 namespace fs = std::filesystem;
 
@@ -32,17 +35,21 @@ std::string slurp(const fs::path& file) {
   return buf.str();
 }
 
-/// fork + exec with stdout/stderr to files (no pipe deadlocks on big
-/// output), stdin from /dev/null, in `cwd`, environment = ours + `env`.
-run_result spawn(const std::vector<std::string>& argv,
-                 const std::map<std::string, std::string>& env,
-                 const fs::path& cwd) {
-  const fs::path scratch = make_temp_dir("tdd-e2e-out.");
+/// fork + exec with stdout/stderr to files in `scratch` (no pipe deadlocks
+/// on big output), stdin from /dev/null, in `cwd`, environment = ours +
+/// `env`; in a process group of its own when `own_group`.
+pid_t start_child(const std::vector<std::string>& argv,
+                  const std::map<std::string, std::string>& env,
+                  const fs::path& cwd, const fs::path& scratch,
+                  bool own_group) {
   const auto out_file = scratch / "out";
   const auto err_file = scratch / "err";
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    if (own_group && setpgid(0, 0) != 0) {
+      _exit(127);
+    }
     const int in = open("/dev/null", O_RDONLY);
     const int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -71,16 +78,35 @@ run_result spawn(const std::vector<std::string>& argv,
     execvp(args[0], args.data());
     _exit(127);
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  if (own_group) {
+    setpgid(pid, pid); // also here: no race with a signal sent right away
   }
+  return pid;
+}
+
+int decode_status(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+run_result collect(int code, const fs::path& scratch) {
   run_result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(out_file);
-  r.err = slurp(err_file);
+  r.code = code;
+  r.out = slurp(scratch / "out");
+  r.err = slurp(scratch / "err");
   std::error_code ec;
   fs::remove_all(scratch, ec);
   return r;
+}
+
+run_result spawn(const std::vector<std::string>& argv,
+                 const std::map<std::string, std::string>& env,
+                 const fs::path& cwd) {
+  const fs::path scratch = make_temp_dir("tdd-e2e-out.");
+  const pid_t pid = start_child(argv, env, cwd, scratch, false);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return collect(decode_status(status), scratch);
 }
 
 } // namespace
@@ -133,6 +159,79 @@ run_result temp_repo::run(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env,
                           const fs::path& cwd) const {
   return spawn(argv, env, cwd.empty() ? dir_ : cwd);
+}
+
+background_run temp_repo::start_orchestrator(
+  const std::vector<std::string>& args,
+  const std::map<std::string, std::string>& env) const {
+  std::vector<std::string> argv{orchestrator_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return background_run{argv, env, dir_};
+}
+
+background_run::background_run(const std::vector<std::string>& argv,
+                               const std::map<std::string, std::string>& env,
+                               const fs::path& cwd)
+    : scratch_(make_temp_dir("tdd-e2e-bg.")),
+      pid_(start_child(argv, env, cwd, scratch_, true)) {}
+
+background_run::background_run(background_run&& other) noexcept
+    : scratch_(std::move(other.scratch_)), pid_(std::exchange(other.pid_, -1)) {
+}
+
+background_run::~background_run() {
+  if (pid_ > 0) {
+    kill(-pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (!scratch_.empty()) {
+    std::error_code ec;
+    fs::remove_all(scratch_, ec);
+  }
+}
+
+void background_run::signal(int sig, bool group) const {
+  REQUIRE(pid_ > 0);
+  REQUIRE(kill(group ? -pid_ : pid_, sig) == 0);
+}
+
+std::optional<run_result>
+background_run::wait(std::chrono::milliseconds limit) {
+  REQUIRE(pid_ > 0);
+  int status = 0;
+  const bool done = wait_until(
+    [&] {
+      pid_t rc = 0;
+      while ((rc = waitpid(pid_, &status, WNOHANG)) < 0 && errno == EINTR) {
+      }
+      return rc == pid_;
+    },
+    limit);
+  if (!done) {
+    return std::nullopt;
+  }
+  pid_ = -1;
+  auto r = collect(decode_status(status), scratch_);
+  scratch_.clear();
+  return r;
+}
+
+std::string background_run::output() const {
+  return slurp(scratch_ / "out") + "\n--- stderr\n" + slurp(scratch_ / "err");
+}
+
+bool wait_until(const std::function<bool()>& condition,
+                std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return true;
 }
 
 temp_dir::temp_dir() : dir_(make_temp_dir("tdd-e2e-dir.")) {}

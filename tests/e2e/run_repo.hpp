@@ -189,6 +189,15 @@ struct run_repo {
     return repo.orchestrator(argv, env);
   }
 
+  /// `run --agent <the scripted agent> args...` in the background.
+  background_run start(const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& env
+                       = {}) const {
+    std::vector<std::string> argv{"run", "--agent", agent()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return repo.start_orchestrator(argv, env);
+  }
+
   /// Runs SQL with the sqlite3 shell, as a user would.
   std::string sql(const std::string& statement) const {
     const auto r = repo.run({"sqlite3", db, statement});
