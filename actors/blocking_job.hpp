@@ -5,7 +5,8 @@
 // `(atom::done, id)`; the owner then takes the result. An actor owns at most
 // one job at a time. The owner's state destroys the job last: cancelling
 // and joining there stops a job still running at shutdown (its processes
-// are killed through the cancellation).
+// are killed through the cancellation). An exception thrown by a job is
+// rethrown by take().
 
 #include "exec/cancellation.hpp"
 #include "messages/type_ids.hpp"
@@ -16,6 +17,7 @@
 #include <caf/weak_intrusive_ptr.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -49,13 +51,20 @@ public:
     result_ = std::make_shared<std::optional<T>>();
     auto weak = caf::actor_cast<caf::weak_actor_ptr>(owner);
     const auto id = ++id_;
-    thread_ = std::thread{
-      [weak, id, result = result_, cancel = cancel_, fn = std::move(fn)] {
+    failure_ = std::make_shared<std::exception_ptr>();
+    thread_ = std::thread{[weak, id, result = result_, failure = failure_,
+                           cancel = cancel_, fn = std::move(fn)] {
+      // An exception must not end the process (std::terminate): it is
+      // handed to the owner, whose take() rethrows it.
+      try {
         *result = fn(cancel);
-        if (auto strong = weak.lock()) {
-          caf::anon_send(caf::actor_cast<caf::actor>(strong), atom::done_v, id);
-        }
-      }};
+      } catch (...) {
+        *failure = std::current_exception();
+      }
+      if (auto strong = weak.lock()) {
+        caf::anon_send(caf::actor_cast<caf::actor>(strong), atom::done_v, id);
+      }
+    }};
     return id;
   }
 
@@ -67,7 +76,9 @@ public:
     }
   }
 
-  /// The result of job `id` once its `done` arrived; nullopt for a stale id.
+  /// The result of job `id` once its `done` arrived; nullopt for a stale
+  /// id. Rethrows what the job threw: in an actor that is a crash, which
+  /// its supervisor handles.
   std::optional<T> take(int64_t id) {
     if (id != id_ || !thread_.joinable()) {
       return std::nullopt;
@@ -75,6 +86,9 @@ public:
     thread_.join();
     auto out = std::move(*result_);
     result_.reset();
+    if (auto failure = std::exchange(*failure_, nullptr)) {
+      std::rethrow_exception(failure);
+    }
     return out;
   }
 
@@ -89,6 +103,7 @@ private:
   std::thread thread_;
   std::shared_ptr<exec::cancellation> cancel_;
   std::shared_ptr<std::optional<T>> result_;
+  std::shared_ptr<std::exception_ptr> failure_;
   int64_t id_ = 0;
 };
 

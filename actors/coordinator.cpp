@@ -3,6 +3,7 @@
 #include "actors/coordinator_internal.hpp"
 #include "core/log.hpp"
 #include "core/run_plan.hpp"
+#include "core/stage_rules.hpp"
 #include "messages/circuit.hpp"
 #include "messages/errc.hpp"
 #include "messages/progress.hpp"
@@ -10,6 +11,7 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
+#include <caf/spawn_options.hpp>
 #include <caf/system_messages.hpp>
 
 #include <algorithm>
@@ -131,10 +133,15 @@ void end_run(self_ptr self) {
   }
   st.ending = true;
   release_waiters(self);
-  for (const auto& w : st.workers) {
-    self->send(w, atom::stop_v);
+  if (!st.supervisor) {
+    st.workers_down = true; // the run ended before it had workers
+    check_end(self);
+    return;
   }
-  check_end(self);
+  self->request(st.supervisor, caf::infinite, atom::stop_v).then([=](bool) {
+    self->state.workers_down = true;
+    check_end(self);
+  });
 }
 
 namespace {
@@ -212,7 +219,7 @@ void check_end(self_ptr self) {
     return;
   }
   if (st.ending) {
-    if (st.alive == 0) {
+    if (st.workers_down) {
       finalize(self);
     }
     return;
@@ -250,6 +257,11 @@ void on_task_done(self_ptr self, task_release r) {
   }
   st.assigned.erase(it);
   st.running.erase(r.key);
+  if (r.status == task_status::pending) {
+    // Given back unfinished (a crashed worker, an open worker circuit): the
+    // next worker goes on from the stage it recorded, as --resume would.
+    st.cfg.resumable.insert(r.key);
+  }
   if (auto* n = node_of(self, r.key)) {
     n->status = r.status;
   }
@@ -262,17 +274,10 @@ void on_task_done(self_ptr self, task_release r) {
   check_end(self);
 }
 
-void on_worker_down(self_ptr self, const caf::down_msg& msg) {
+/// The supervisor lost a worker: the tasks it held go back to pending,
+/// their open attempts interrupted. With no worker left the run halts.
+void on_worker_lost(self_ptr self, const std::string& id, int32_t remaining) {
   auto& st = self->state;
-  --st.alive;
-  const auto id = st.worker_ids[msg.source];
-  st.workers.erase(std::remove_if(st.workers.begin(), st.workers.end(),
-                                  [&](const worker_actor& w) {
-                                    return w.address() == msg.source;
-                                  }),
-                   st.workers.end());
-  // A worker that crashed with a task: the task goes back to pending and
-  // its open attempt is marked interrupted when the run ends.
   std::vector<std::string> orphans;
   for (const auto& [key, holder] : st.assigned) {
     if (holder == id) {
@@ -282,29 +287,33 @@ void on_worker_down(self_ptr self, const caf::down_msg& msg) {
   for (const auto& key : orphans) {
     core::log_line("warn", self->name(), self->id(), "worker_lost_task",
                    {{"worker", id}, {"task", key}});
-    on_task_done(self, task_release{key, id, task_status::pending, {}});
+    progress(self, progress_kind::worker_lost, key, {}, {}, id);
+    on_task_done(self, task_release{key,
+                                    id,
+                                    task_status::pending,
+                                    {},
+                                    std::string{core::reason::worker_crashed}});
   }
-  if (st.alive == 0 && !st.ending) {
-    halt(self, "every worker stopped");
+  if (remaining == 0 && !st.ending) {
+    halt(self, "every worker stopped: a worker that crashes is restarted, "
+               "but at most "
+                 + std::to_string(st.cfg.supervision.max_restarts)
+                 + " times a minute (see the log)");
     end_run(self);
   }
   check_end(self);
 }
 
-void spawn_workers(self_ptr self) {
+void spawn_supervisor(self_ptr self) {
   auto& st = self->state;
-  auto me = caf::actor_cast<coordinator_actor>(self);
-  for (int32_t i = 1; i <= st.cfg.workers; ++i) {
-    auto wc = st.cfg.worker;
-    wc.id = "worker_" + std::to_string(i);
-    wc.worktree
-      = (std::filesystem::path{st.cfg.worktrees_dir} / wc.id).string();
-    auto w = self->spawn(worker, wc, me);
-    self->monitor(w);
-    st.worker_ids[w.address()] = wc.id;
-    st.workers.push_back(std::move(w));
-    ++st.alive;
-  }
+  auto sc = st.cfg.supervision;
+  sc.worker = st.cfg.worker;
+  sc.workers = st.cfg.workers;
+  sc.worktrees_dir = st.cfg.worktrees_dir;
+  // Linked: the supervisor ends with the coordinator (at shutdown, or if
+  // the coordinator dies), never outlives it.
+  st.supervisor = self->spawn<caf::linked>(
+    supervisor, std::move(sc), caf::actor_cast<coordinator_actor>(self));
 }
 
 void start(self_ptr self) {
@@ -325,7 +334,7 @@ void start(self_ptr self) {
               progress(self, progress_kind::run_started, {}, {},
                        st.cfg.run_description);
               block_dependents(self);
-              spawn_workers(self);
+              spawn_supervisor(self);
               self->delayed_send(self, tick_interval, atom::tick_v);
             },
             [=](caf::error& err) {
@@ -365,7 +374,22 @@ void renew_leases(self_ptr self) {
     self
       ->request(st.cfg.worker.store, st.cfg.worker.request_timeout,
                 atom::renew_v, key, worker, until)
-      .then([](bool) {}, [](caf::error&) {});
+      .then(
+        [=, key = key, worker = worker](bool held) {
+          auto& st = self->state;
+          if (held || st.supervisor == nullptr) {
+            return;
+          }
+          auto it = st.assigned.find(key);
+          if (it != st.assigned.end() && it->second == worker) {
+            // Someone else holds the task now: its worker must stop
+            // working on it at once (the supervisor restarts it).
+            core::log_line("warn", self->name(), self->id(), "lease_lost",
+                           {{"worker", worker}, {"task", key}});
+            self->send(st.supervisor, atom::lost_v, worker);
+          }
+        },
+        [](caf::error&) {});
   }
 }
 
@@ -383,8 +407,6 @@ coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
     = {self->state.cfg.keys.begin(), self->state.cfg.keys.end()};
   self->state.budget.emplace(self->state.cfg.limits, core::budget_usage{});
   self->state.last_renew = self->clock().now();
-  self->set_down_handler(
-    [=](caf::down_msg& msg) { on_worker_down(self, msg); });
   start(self);
   return {
     [=](atom::next, const std::string& worker) -> caf::result<task_assignment> {
@@ -479,6 +501,9 @@ coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
           && change.snapshot.state == core::circuit_state::open) {
         halt(self, "system circuit open: too many workers failing");
       }
+    },
+    [=](atom::lost, const std::string& worker, int32_t remaining) {
+      on_worker_lost(self, worker, remaining);
     },
     [=](atom::tick) {
       renew_leases(self);

@@ -10,6 +10,7 @@
 
 #include "actors/blocking_job.hpp"
 #include "actors/circuit_common.hpp"
+#include "actors/supervisor.hpp"
 #include "actors/worker.hpp"
 #include "core/budget.hpp"
 #include "core/task_graph.hpp"
@@ -40,7 +41,8 @@ struct coordinator_config {
   bool single_branch = false;
   std::vector<std::string> keys; ///< the selected tasks (core::select_tasks)
   /// Tasks a crashed run left running: they resume at their recorded
-  /// stage; every other task starts at red.
+  /// stage; every other task starts at red. Tasks given back unfinished
+  /// during the run (a crashed worker) join them.
   std::set<std::string> resumable;
   /// For the run_started progress line: tasks, workers, target, agent.
   std::string run_description;
@@ -54,6 +56,9 @@ struct coordinator_config {
   std::chrono::seconds stage_timeout{900}; ///< for re-verifying a rebase
   caf::timespan lease_ttl = std::chrono::minutes{5};
   caf::timespan renew_every = std::chrono::minutes{1};
+  /// Restart policy and worker factory of the supervisor; its worker,
+  /// workers and worktrees_dir are the fields above.
+  supervisor_config supervision;
 };
 
 struct coordinator_state {
@@ -86,9 +91,8 @@ struct coordinator_state {
   std::string halt_reason;
   bool interrupted = false;
   bool ending = false; ///< workers told to stop
-  std::vector<worker_actor> workers;
-  std::map<caf::actor_addr, std::string> worker_ids;
-  int32_t alive = 0;
+  supervisor_actor supervisor;
+  bool workers_down = false; ///< the supervisor stopped every worker
   caf::actor_clock::time_point last_renew;
   std::deque<merge_item> merges;
   std::optional<merge_item> merging;

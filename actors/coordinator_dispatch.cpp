@@ -65,6 +65,7 @@ void claim(self_ptr self, coordinator_state::waiter w, std::string key) {
               a.run_id = st.cfg.run_id;
               if (st.cfg.resumable.count(key) != 0) {
                 a.start_stage = row.current_stage;
+                a.start_commit = row.stage_commit;
               }
               a.task = row.spec;
               st.running[key] = row.spec;

@@ -5,6 +5,7 @@
 #include "messages/circuit.hpp"
 #include "messages/errc.hpp"
 
+#include <exception>
 #include <memory>
 #include <utility>
 
@@ -71,7 +72,12 @@ void start_merge(self_ptr self) {
     spec.verify_all.empty() ? spec.verify : spec.verify_all, spec);
   st.job.start(self, [req = std::move(req), verify_all = std::move(verify_all),
                       timeout = st.cfg.stage_timeout](const auto& cancel) {
-    return merge_now(req, verify_all, timeout, cancel);
+    try {
+      return merge_now(req, verify_all, timeout, cancel);
+    } catch (const std::exception& e) {
+      // The worker records a git error; the coordinator goes on.
+      return merge_report{"error", {}, {}, e.what(), {}};
+    }
   });
 }
 
@@ -111,7 +117,8 @@ void retry_task(self_ptr self, const std::string& key) {
     self->send(st.cfg.worker.store, atom::status_v,
                task_status_update{k, core::task_status::pending, {}});
     // A retried task starts over at red.
-    self->send(st.cfg.worker.store, atom::stage_v, k, std::string{});
+    self->send(st.cfg.worker.store, atom::stage_v, k, std::string{},
+               std::string{});
     st.cfg.resumable.erase(k);
   }
   const auto timeout = st.cfg.worker.request_timeout;

@@ -11,7 +11,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
+#include <exception>
 #include <filesystem>
+#include <stdexcept>
 #include <system_error>
 #include <utility>
 
@@ -90,9 +92,9 @@ void give_back(self_ptr self, core::task_status status, std::string reason) {
     self->send(self->state.coordinator, atom::release_v);
     st.reserved = false;
   }
-  self->send(
-    st.coordinator, atom::done_v,
-    task_release{st.current->task.key, st.cfg.id, status, std::move(reason)});
+  self->send(st.coordinator, atom::done_v,
+             task_release{
+               st.current->task.key, st.cfg.id, status, std::move(reason), {}});
   st.current.reset();
   set_state(self, "idle");
   if (st.stopping) {
@@ -173,7 +175,7 @@ void start_attempt(self_ptr self, stage_circuit_actor circuit) {
   row.started_at = st.attempt_started;
   self->send(st.cfg.store, atom::attempt_v, std::move(row));
   self->send(st.cfg.store, atom::stage_v, st.current->task.key,
-             core::to_string(st.stage));
+             core::to_string(st.stage), st.stage_commit);
   set_state(self, "busy");
   progress(self, progress_kind::stage_started);
   exec::stage_request req;
@@ -189,7 +191,8 @@ void start_attempt(self_ptr self, stage_circuit_actor circuit) {
   req.timeout
     = exec::stage_timeout(st.cfg.stage_timeout, st.current->task.complexity);
   req.kill_grace = st.cfg.kill_grace;
-  st.job.start(self, [req = std::move(req)](const auto& cancel) {
+  st.job.start(self, [req = std::move(req), fault = st.cfg.fault,
+                      id = st.cfg.id](const auto& cancel) {
     auto run = req;
     run.cancel = cancel;
     std::error_code ec;
@@ -197,10 +200,12 @@ void start_attempt(self_ptr self, stage_circuit_actor circuit) {
       std::filesystem::path{run.log_path}.parent_path(), ec);
     worker_job_result out;
     out.outcome = exec::run_stage(run);
+    inject_fault(fault, fault_point::stage_job, id);
     return out;
   });
   // The job's `done` carries the id; the circuit rides along in state.
   self->state.pending_circuit = std::move(circuit);
+  inject_fault(st.cfg.fault, fault_point::stage_start, st.cfg.id);
 }
 
 /// The worker circuit agreed; now the task's stage circuit.
@@ -295,9 +300,11 @@ void next_attempt(self_ptr self) {
 void begin_task(self_ptr self, task_assignment a) {
   auto& st = self->state;
   st.current = std::move(a);
+  inject_fault(st.cfg.fault, fault_point::task_start, st.cfg.id);
   st.attempts.fill(0);
   st.red_blob.clear();
   st.restore_commit.clear();
+  st.stage_commit.clear();
   st.failure_output.clear();
   const auto start = core::parse_stage(st.current->start_stage);
   const bool resume = start && *start != stage::red;
@@ -310,22 +317,32 @@ void begin_task(self_ptr self, task_assignment a) {
     .then(
       [=](std::vector<attempt_row>& rows) {
         auto& st = self->state;
+        // Last (rows are oldest first) a passed commit: recorded only once
+        // the task was merged, by a run that died before it recorded the
+        // task complete. Nothing is left to do, and no second commit.
+        if (resume && !rows.empty() && rows.back().stage == "commit"
+            && rows.back().outcome == "passed") {
+          give_back(self, core::task_status::complete, {});
+          return;
+        }
         for (const auto& row : rows) {
           if (auto s = core::parse_stage(row.stage)) {
             auto& n = st.attempts[static_cast<size_t>(*s)];
             n = std::max(n, row.attempt);
           }
         }
-        st.job.start(
-          self, [cfg = st.cfg, task = st.current->task, resume](const auto&) {
-            worker_job_result out;
-            auto w = prepare_worktree(cfg.repo_root, cfg.worktree, cfg.target,
-                                      task, resume);
-            out.error = std::move(w.error);
-            out.red_blob = std::move(w.red_blob);
-            out.resumed = w.resumed;
-            return out;
-          });
+        st.job.start(self, [cfg = st.cfg, task = st.current->task, resume,
+                            commit = st.current->start_commit](const auto&) {
+          worker_job_result out;
+          auto w = prepare_worktree(cfg.repo_root, cfg.worktree, cfg.target,
+                                    task, resume, commit);
+          out.error = std::move(w.error);
+          out.red_blob = std::move(w.red_blob);
+          out.resumed = w.resumed;
+          out.head = std::move(w.head);
+          out.note = std::move(w.note);
+          return out;
+        });
         st.preparing = true;
       },
       [=](caf::error& err) {
@@ -350,7 +367,17 @@ void on_prepared(self_ptr self, worker_job_result r) {
   if (!r.resumed) {
     st.stage = stage::red;
   }
+  if (!r.note.empty()) {
+    core::log_line("warn", self->name(), self->id(), "resume_at_tip",
+                   {{"worker", st.cfg.id},
+                    {"task", st.current->task.key},
+                    {"stage", core::to_string(st.stage)},
+                    {"why", r.note}});
+  }
   st.red_blob = std::move(r.red_blob);
+  // The first stage starts here: at the target's tip, or where the
+  // resumed stage started (prepare_worktree reset the branch there).
+  st.stage_commit = std::move(r.head);
   next_attempt(self);
 }
 
@@ -422,6 +449,23 @@ worker(worker_actor::stateful_pointer<worker_state> self, worker_config cfg,
   self->state.cfg = std::move(cfg);
   self->state.coordinator = std::move(coordinator);
   auto& st = self->state;
+  // An exception ends the worker abnormally: its supervisor sees the down
+  // message and restarts it; the running job is cancelled with the state.
+  self->set_exception_handler(
+    [id = st.cfg.id](caf::scheduled_actor* actor,
+                     std::exception_ptr& x) -> caf::error {
+      std::string what = "unknown exception";
+      try {
+        std::rethrow_exception(x);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      core::log_line("error", actor->name(), actor->id(), "worker_crashed",
+                     {{"worker", id}, {"error", what}});
+      return caf::make_error(caf::sec::runtime_error,
+                             "worker " + id + " crashed: " + what);
+    });
   worker_registration reg;
   reg.id = st.cfg.id;
   reg.run_id = st.cfg.run_id;

@@ -11,6 +11,7 @@
 
 #include "actors/blocking_job.hpp"
 #include "actors/circuit_common.hpp"
+#include "actors/fault_injection.hpp"
 #include "core/stage_rules.hpp"
 #include "exec/agent.hpp"
 #include "exec/stage_runner.hpp"
@@ -26,6 +27,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -51,6 +53,8 @@ struct worker_config {
   caf::timespan request_timeout = std::chrono::seconds{30};
   /// How often a paused worker looks at its circuit again.
   caf::timespan pause_poll = std::chrono::seconds{1};
+  /// Test-only crashes (actors/fault_injection.hpp); null in real runs.
+  std::shared_ptr<fault_plan> fault;
 };
 
 /// What a blocking job of the worker produced.
@@ -58,6 +62,8 @@ struct worker_job_result {
   std::string error; ///< preparing the worktree failed
   std::string red_blob;
   bool resumed = false; ///< the task's branch kept its work
+  std::string head;     ///< the commit the prepared worktree is on
+  std::string note;     ///< why a resume kept the branch tip
   exec::stage_outcome outcome;
 };
 
@@ -73,6 +79,9 @@ struct worker_state {
   int32_t attempt = 0; ///< of the attempt in flight
   std::string red_blob;
   std::string restore_commit;
+  /// The commit the current stage starts from, recorded with the stage: a
+  /// resume restarts the stage there (see on_stage_done).
+  std::string stage_commit;
   std::string failure_output;
   std::string log_rel; ///< log of the attempt in flight, relative
   caf::timestamp attempt_started;

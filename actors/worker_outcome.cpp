@@ -32,10 +32,11 @@ void advance(self_ptr self, const core::stage_verdict& verdict) {
     return;
   }
   st.stage = *next;
-  // The resume point: a task given back now (budget, Ctrl-C) continues
-  // here with `run --resume`, not at the stage that already passed.
+  // The resume point: a task given back now (budget, Ctrl-C, a crash)
+  // continues here with `run --resume`, not at the stage that already
+  // passed, and from the commit this stage starts from.
   self->send(st.cfg.store, atom::stage_v, st.current->task.key,
-             core::to_string(st.stage));
+             core::to_string(st.stage), st.stage_commit);
   next_attempt(self);
 }
 
@@ -44,6 +45,7 @@ void advance(self_ptr self, const core::stage_verdict& verdict) {
 void on_stage_done(self_ptr self, stage_circuit_actor circuit,
                    exec::stage_outcome out) {
   auto& st = self->state;
+  inject_fault(st.cfg.fault, fault_point::stage_done, st.cfg.id);
   const auto current = st.stage;
   if (st.reserved) {
     st.reserved = false;
@@ -116,6 +118,17 @@ void on_stage_done(self_ptr self, stage_circuit_actor circuit,
       && (current == stage::verify || current == stage::fix)) {
     st.restore_commit = out.head_commit;
   }
+  // Where the next attempt starts, recorded with its stage by advance():
+  // a pass leaves its work at head_commit, where the next stage starts. A
+  // failure was reset to the commit the attempt started from, and since
+  // every failed attempt is reset so, that is the commit the stage's FIRST
+  // attempt started from: a retry of the same stage (or verify's fix,
+  // which starts where verify did) keeps restarting there, and a resume
+  // must too, never on top of a killed attempt's work. "" (the reset
+  // failed, the tree is unknown) keeps the last known start.
+  if (!out.head_commit.empty()) {
+    st.stage_commit = out.head_commit;
+  }
   if (merge_next) {
     run_merge(self, std::move(circuit));
     return;
@@ -127,6 +140,7 @@ namespace {
 
 void run_merge(self_ptr self, stage_circuit_actor circuit) {
   auto& st = self->state;
+  inject_fault(st.cfg.fault, fault_point::merge, st.cfg.id);
   const auto key = st.current->task.key;
   st.awaiting_merge = true;
   self

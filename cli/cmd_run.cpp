@@ -3,17 +3,21 @@
 // target branch and its work tree, the agent's program, another run), then
 // hands over to the actors (cli/run_session.cpp).
 
+#include "actors/fault_injection.hpp"
 #include "cli/commands.hpp"
 #include "cli/live_run.hpp"
 #include "cli/open_db.hpp"
 #include "cli/output.hpp"
 #include "cli/plan_view.hpp"
+#include "cli/run_lock.hpp"
+#include "cli/run_recovery.hpp"
 #include "cli/run_session.hpp"
 #include "cli/settings.hpp"
 #include "core/budget.hpp"
 #include "core/run_plan.hpp"
 #include "exec/agent.hpp"
 #include "exec/git.hpp"
+#include "exec/watchdog.hpp"
 #include "messages/errc.hpp"
 
 #include <CLI/CLI.hpp>
@@ -116,30 +120,55 @@ std::optional<std::string> resolve_target(const std::string& root,
   return target;
 }
 
-/// Refuses a second run; finishes a dead one when resuming. Returns an
-/// exit code, or nullopt to go on.
-std::optional<int> check_active_run(store::database& db, bool resume) {
+/// "run 3 (pid 1234 on host, started ...)".
+std::string describe_run(const store::run_info& run) {
+  return "run " + std::to_string(run.id) + " (pid " + std::to_string(run.pid)
+         + " on " + run.host + ", started " + run.started_at + ")";
+}
+
+/// Refuses a run while another holds the run lock (cli/run_lock.hpp):
+/// names the active run, or says one is starting (it locked, but has not
+/// recorded itself yet).
+int refuse_live_run(store::database& db,
+                    const std::optional<store::run_info>& active) {
+  if (!active) {
+    print_error("another run is starting on this database (it holds "
+                + run_lock_path(db.path()) + "); wait for it");
+    return exit_code::bad_input;
+  }
+  print_error(describe_run(*active)
+              + " is active on this database; wait for it, or stop "
+                "it with Ctrl-C (kill -INT "
+              + std::to_string(active->pid) + ")");
+  return exit_code::bad_input;
+}
+
+/// Takes the run lock into `lock` (held until the run ends), refuses a
+/// second run, finishes a dead one when resuming. Returns an exit code, or
+/// nullopt to go on. The lock decides whether a run is alive: a recorded
+/// pid may belong to another process by now.
+std::optional<int> check_active_run(store::database& db, bool resume,
+                                    std::optional<run_lock>& lock) {
+  std::string error;
+  lock = run_lock::acquire(db.path(), std::chrono::seconds{1}, error);
+  if (!error.empty()) {
+    print_error(error);
+    return exit_code::bad_input;
+  }
   auto active = db.active_run();
   if (!active) {
     print_error(describe(active.error()));
     return exit_code::bad_input;
   }
+  if (!lock) {
+    return refuse_live_run(db, *active);
+  }
   if (!*active) {
     return std::nullopt;
   }
-  const auto& run = **active;
-  const auto who = "run " + std::to_string(run.id) + " (pid "
-                   + std::to_string(run.pid) + " on " + run.host + ", started "
-                   + run.started_at + ")";
-  if (live_run(db)) {
-    print_error(who
-                + " is active on this database; wait for it, or stop "
-                  "it with Ctrl-C (kill -INT "
-                + std::to_string(run.pid) + ")");
-    return exit_code::bad_input;
-  }
+  const auto& run = **active; // its process is gone: it held the lock
   if (!resume) {
-    print_error(who
+    print_error(describe_run(run)
                 + " stopped without finishing; continue it with: "
                   "orchestrator run --resume");
     return exit_code::bad_input;
@@ -233,6 +262,14 @@ int run_run(const global_options& opts, const run_flags& flags) {
     print_error("agent: " + error);
     return exit_code::bad_input;
   }
+  std::shared_ptr<fault_plan> fault;
+  if (const char* text = std::getenv("TDD_TEST_FAULT"); text != nullptr) {
+    fault = fault_plan::parse(text, error);
+    if (!fault) {
+      print_error(error);
+      return exit_code::bad_input;
+    }
+  }
   workspace ws;
   auto db = open_database(opts,
                           flags.dry_run ? store::open_mode::read_only
@@ -274,7 +311,8 @@ int run_run(const global_options& opts, const run_flags& flags) {
     print_error(why);
     return exit_code::bad_input;
   }
-  if (auto code = check_active_run(*db, flags.resume)) {
+  std::optional<run_lock> lock; // held until the run is over
+  if (auto code = check_active_run(*db, flags.resume, lock)) {
     return *code;
   }
   auto reclaimed = db->reclaim_all_leases();
@@ -282,6 +320,7 @@ int run_run(const global_options& opts, const run_flags& flags) {
     print_error(describe(reclaimed.error()));
     return exit_code::bad_input;
   }
+  reconcile_repository(root, root + "/.orchestrator/worktrees");
   const auto& keys = planned.selection.keys;
   if (keys.empty()) {
     if (!opts.json && opts.verbosity >= 0) {
@@ -303,6 +342,15 @@ int run_run(const global_options& opts, const run_flags& flags) {
   start.target_branch = *target;
   start.options_json = options_json(flags, settings, *target).dump();
   start.started_at = caf::timestamp{std::chrono::system_clock::now()};
+  // Before the run is recorded and while this process has one thread
+  // (exec/watchdog.hpp): it kills what the run starts if the run dies,
+  // even by kill -9. It lives until run_run returns.
+  std::string why;
+  const auto watchdog = exec::watchdog::start(why);
+  if (!watchdog) {
+    print_error("cannot start the watchdog: " + why);
+    return exit_code::bad_input;
+  }
   auto run_id = db->start_run(start);
   if (!run_id) {
     print_error(describe(run_id.error()));
@@ -339,6 +387,7 @@ int run_run(const global_options& opts, const run_flags& flags) {
                                               : exec::to_string(agent->kind));
   rs.json = opts.json;
   rs.verbosity = opts.verbosity;
+  rs.fault = std::move(fault);
   db.reset(); // the store actor owns the database from here
   return print_result(opts, run_session(rs));
 }

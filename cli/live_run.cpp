@@ -2,27 +2,19 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/run_lock.hpp"
 #include "messages/errc.hpp"
 
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <iostream>
 #include <thread>
 
 namespace tdd::cli {
 
 namespace {
-
-bool is_alive(const store::run_info& run) {
-  if (run.host != host_name()) {
-    return true; // another machine's process cannot be checked
-  }
-  return ::kill(static_cast<pid_t>(run.pid), 0) == 0 || errno == EPERM;
-}
 
 /// Polls until every queued command is processed or 3 s have passed.
 bool wait_processed(store::database& db, const std::vector<int64_t>& ids) {
@@ -54,7 +46,7 @@ std::string host_name() {
 
 std::optional<store::run_info> live_run(store::database& db) {
   auto run = db.active_run();
-  if (run && *run && is_alive(**run)) {
+  if (run && *run && run_lock_held(db.path())) {
     return **run;
   }
   return std::nullopt;

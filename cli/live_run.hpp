@@ -12,8 +12,9 @@ namespace tdd::cli {
 /// This machine's host name as runs record it ("unknown" if it has none).
 std::string host_name();
 
-/// The active run, if its process is alive (on another host it cannot be
-/// checked and counts as alive).
+/// The active run, if its process is alive: it still holds the run lock
+/// (cli/run_lock.hpp). A recorded pid alone proves nothing: pids are
+/// reused.
 std::optional<store::run_info> live_run(store::database& db);
 
 /// Hands `command` for each argument to the live run through the `control`

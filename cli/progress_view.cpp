@@ -21,7 +21,8 @@ const char* color_code(const std::string& word) {
     return "\x1b[32m"; // green
   }
   if (word == "failed" || word == "error" || word == "timeout"
-      || word == "blocked" || word == "halted" || word == "interrupted") {
+      || word == "blocked" || word == "halted" || word == "interrupted"
+      || word == "crashed") {
     return "\x1b[31m"; // red
   }
   if (word == "paused" || word == "pending" || word == "reverted") {
@@ -168,6 +169,9 @@ std::string progress_line(const progress_event& e, bool color) {
   case progress_kind::halted:
     return line + paint("halted", color) + reason_part(e.detail)
            + " (no new agent calls; running stages finish)";
+  case progress_kind::worker_lost:
+    return line + paint("crashed", color) + " while on " + task
+           + "; the task goes back to pending and the worker restarts";
   case progress_kind::run_finished:
     return line + "run finished: " + paint(e.outcome, color) + ", "
            + totals_text(e.tasks_total, e.tasks_complete, e.tasks_blocked,
@@ -185,6 +189,7 @@ bool is_milestone(progress_kind kind) {
   case progress_kind::resumed:
   case progress_kind::halted:
   case progress_kind::run_finished:
+  case progress_kind::worker_lost:
     return true;
   case progress_kind::task_started:
   case progress_kind::stage_started:
@@ -269,7 +274,8 @@ void progress_view::update(const progress_event& e) {
       w.since = e.at;
     }
     break;
-  case progress_kind::task_finished: {
+  case progress_kind::task_finished:
+  case progress_kind::worker_lost: {
     auto* w = e.worker.empty() ? worker_with_task(e.task) : &worker(e.worker);
     if (w != nullptr) {
       *w = worker_state{w->id, {}, {}, 0, {}};

@@ -143,6 +143,7 @@ run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
   wc.hub = hub;
   wc.progress = progress;
   wc.clock = wall_anchor{wall, steady};
+  wc.fault = cfg.fault;
   auto coordinator = sys.spawn(tdd::coordinator, std::move(cc));
 
   run_summary summary;

@@ -4,11 +4,13 @@
 // coordinator and its workers, the progress view), signal handling, and
 // an orderly shutdown. cli/cmd_run.cpp prepares everything it needs.
 
+#include "actors/fault_injection.hpp"
 #include "core/budget.hpp"
 #include "core/config.hpp"
 #include "exec/agent.hpp"
 #include "messages/run_actors.hpp"
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,6 +31,8 @@ struct run_session_config {
   std::string description; ///< for the first progress line
   bool json = false;       ///< progress goes to stderr
   int verbosity = 0;       ///< -1: no progress
+  /// Test-only crashes from TDD_TEST_FAULT (actors/fault_injection.hpp).
+  std::shared_ptr<fault_plan> fault;
 };
 
 /// Runs the run to its end (or Ctrl-C) and returns how it ended. SIGINT

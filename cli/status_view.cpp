@@ -119,12 +119,12 @@ std::string tasks_text(const task_counts& c) {
 
 std::string workers_text(const std::vector<worker_row>& workers,
                          core::wall_time now) {
-  table t{{"WORKER", "STATE", "TASK", "STAGE", "HEARTBEAT"}, {}};
+  table t{{"WORKER", "STATE", "TASK", "STAGE", "RESTARTS", "HEARTBEAT"}, {}};
   for (const auto& w : workers) {
-    t.rows.push_back({w.id, w.state,
-                      w.current_task.empty() ? "-" : w.current_task,
-                      w.current_stage.empty() ? "-" : w.current_stage,
-                      age_text(w.heartbeat_at, now)});
+    t.rows.push_back(
+      {w.id, w.state, w.current_task.empty() ? "-" : w.current_task,
+       w.current_stage.empty() ? "-" : w.current_stage,
+       std::to_string(w.restarts), age_text(w.heartbeat_at, now)});
   }
   return t.render();
 }

@@ -56,6 +56,9 @@ inline constexpr std::string_view commit_failed = "commit_failed";
 inline constexpr std::string_view git_error = "git_error";
 /// The prompt or failure file could not be written (kind worker).
 inline constexpr std::string_view io_error = "io_error";
+/// The worker actor died with the attempt in flight (an exception, a lost
+/// lease): the attempt is `interrupted`, the worker circuit counts it.
+inline constexpr std::string_view worker_crashed = "worker_crashed";
 } // namespace reason
 
 /// What the rules say about one attempt.

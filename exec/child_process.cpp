@@ -2,6 +2,7 @@
 
 #include "exec/command.hpp"
 #include "exec/process_env.hpp"
+#include "exec/watchdog.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -233,6 +234,7 @@ spawn_result child_process::spawn(const command_spec& spec) {
   if (rc != 0) {
     return {std::nullopt, spawn_error(spec, rc)};
   }
+  watch_group(pid); // its pid is its group id
   return {child_process{pid, std::move(input.write), std::move(output.read),
                         spec.kill_grace},
           ""};
@@ -282,6 +284,7 @@ bool child_process::has_exited() noexcept {
   if (rc != 0) {
     // ECHILD: SIGCHLD is ignored and the kernel reaped the child. Its pid
     // may be reused now, so we must not signal that group any more.
+    unwatch_group(pid_);
     lost_ = true;
     exited_ = true;
     return true;
@@ -300,6 +303,9 @@ int child_process::reap() noexcept {
   if (pid_ < 0) {
     return -1;
   }
+  // Before waitpid: until the zombie is reaped its pid, the group id,
+  // cannot be reused, so the watchdog never kills a stranger's group.
+  unwatch_group(pid_);
   int status = 0;
   pid_t rc = 0;
   do {

@@ -1,6 +1,7 @@
 #include "exec/process_env.hpp"
 
 #include "exec/command.hpp"
+#include "exec/watchdog.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h> // also declares `environ` (_GNU_SOURCE)
@@ -64,6 +65,11 @@ std::vector<std::string> make_environment(const command_spec& spec) {
   }
   for (const auto& [name, value] : spec.env) {
     vars.insert_or_assign(name, value);
+  }
+  // The watchdog finds by this marker what left its process group; no
+  // spec may drop or change it.
+  if (auto token = session_token(); !token.empty()) {
+    vars.insert_or_assign(session_variable, std::move(token));
   }
   std::vector<std::string> result;
   result.reserve(vars.size());

@@ -24,6 +24,8 @@ std::string to_string(progress_kind x) {
     return "halted";
   case progress_kind::run_finished:
     return "run_finished";
+  case progress_kind::worker_lost:
+    return "worker_lost";
   }
   return "progress_kind(" + std::to_string(static_cast<int>(x)) + ")";
 }

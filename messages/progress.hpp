@@ -25,6 +25,7 @@ enum class progress_kind : uint8_t {
   resumed,        ///< dispatch resumed
   halted,         ///< no new dispatch; detail = why (budget, system circuit)
   run_finished,   ///< outcome = complete|blocked|halted|interrupted
+  worker_lost,    ///< the worker crashed holding task (the supervisor acts)
 };
 
 std::string to_string(progress_kind x);

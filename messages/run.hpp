@@ -111,12 +111,16 @@ struct task_release {
   std::string worker_id;
   core::task_status status = core::task_status::pending;
   std::string reason;
+  /// Not empty when the holder died with the task (a crashed worker): the
+  /// task's attempts without an outcome become `interrupted` with this
+  /// reason, in the same transaction as the release.
+  std::string interrupted;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_release& x) {
   return f(caf::meta::type_name("task_release"), x.key, x.worker_id, x.status,
-           x.reason);
+           x.reason, x.interrupted);
 }
 
 /// A task's lease and version, as a claim needs them.

@@ -30,12 +30,16 @@ struct task_assignment {
   /// task whose branch holds the work of the stages before it.
   std::string start_stage;
   int64_t run_id = 0;
+  /// With a resumed `start_stage`: the commit of `tdd/KEY` that stage
+  /// started from (tasks.stage_commit); the worker resets the branch there
+  /// so the stage restarts from its beginning. "" = keep the branch tip.
+  std::string start_commit;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_assignment& x) {
   return f(caf::meta::type_name("task_assignment"), x.task, x.start_stage,
-           x.run_id);
+           x.run_id, x.start_commit);
 }
 
 /// What the merge queue did with a task branch (exec::merge_result).
@@ -107,7 +111,11 @@ using coordinator_actor = caf::typed_actor<
   /// Internal: renew leases, end a pause, check the end of the run.
   caf::reacts_to<atom::tick>,
   /// Internal: the merge job with this id finished.
-  caf::reacts_to<atom::done, int64_t>>;
+  caf::reacts_to<atom::done, int64_t>,
+  /// From the supervisor: this worker is gone (it crashed, lost its lease
+  /// or stopped on its own); the tasks it held go back to pending. The
+  /// number is how many workers remain (alive or about to restart).
+  caf::reacts_to<atom::lost, std::string, int32_t>>;
 
 /// A worker: one task at a time through the stages.
 using worker_actor = caf::typed_actor<
@@ -118,5 +126,16 @@ using worker_actor = caf::typed_actor<
   caf::reacts_to<atom::done, int64_t>,
   /// Internal: try again (a paused worker, a paused dispatch).
   caf::reacts_to<atom::tick>>;
+
+/// The supervisor (actors/supervisor.hpp): spawns the workers of its node,
+/// watches them and restarts the ones that crash.
+using supervisor_actor = caf::typed_actor<
+  /// Stops every worker (each gives its task back) and restarts none;
+  /// replies once the last one is down.
+  caf::replies_to<atom::stop>::with<bool>,
+  /// The worker with this id lost its lease: stop it at once, as a crash.
+  caf::reacts_to<atom::lost, std::string>,
+  /// Internal: the restart backoff of this worker is over.
+  caf::reacts_to<atom::restart, std::string>>;
 
 } // namespace tdd

@@ -79,8 +79,9 @@ using store_actor = caf::typed_actor<
   caf::replies_to<atom::get, atom::leases>::with<std::vector<task_lease>>,
   /// The lease holder releases a task with its new status (fire-and-forget).
   caf::reacts_to<atom::release, task_release>,
-  /// Records the stage a task is in: (key, stage) (fire-and-forget).
-  caf::reacts_to<atom::stage, std::string, std::string>,
+  /// Records the stage a task is in and the commit of its branch the stage
+  /// starts from: (key, stage, commit) (fire-and-forget; "" = none).
+  caf::reacts_to<atom::stage, std::string, std::string, std::string>,
   /// An attempt starts (fire-and-forget).
   caf::reacts_to<atom::attempt, attempt_start>,
   /// An attempt ends (fire-and-forget).

@@ -41,12 +41,16 @@ struct task_row {
   std::string current_stage;  ///< empty before the first stage
   std::string created_at;     ///< UTC ISO-8601 with milliseconds
   std::string updated_at;     ///< UTC ISO-8601 with milliseconds
+  /// The commit `current_stage` starts from on `tdd/KEY` (where `run
+  /// --resume` restarts it); empty when unknown.
+  std::string stage_commit;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_row& x) {
   return f(caf::meta::type_name("task_row"), x.spec, x.status, x.blocked_reason,
-           x.claimed_by, x.current_stage, x.created_at, x.updated_at);
+           x.claimed_by, x.current_stage, x.created_at, x.updated_at,
+           x.stage_commit);
 }
 
 /// One row of `attempts`: one run of one stage of one task.

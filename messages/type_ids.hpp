@@ -172,4 +172,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   CAF_ADD_ATOM(tdd, tdd::atom, wait, "wait")
   CAF_ADD_ATOM(tdd, tdd::atom, stop, "stop")
   CAF_ADD_ATOM(tdd, tdd::atom, progress, "progress")
+  // Supervision (actors/supervisor.hpp).
+  CAF_ADD_ATOM(tdd, tdd::atom, lost, "lost")
+  CAF_ADD_ATOM(tdd, tdd::atom, restart, "restart")
 CAF_END_TYPE_ID_BLOCK(tdd)

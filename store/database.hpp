@@ -249,10 +249,12 @@ public:
   [[nodiscard]] caf::expected<std::vector<std::string>> reclaim_all_leases();
 
   /// Records the stage a task is in (red, green, verify, fix, refactor,
-  /// commit; "" for none). errc::invalid_argument for another stage,
-  /// errc::not_found for an unknown key.
-  [[nodiscard]] caf::error set_current_stage(const std::string& key,
-                                             const std::string& stage);
+  /// commit; "" for none) and the commit it starts from on the task branch
+  /// ("" = unknown). errc::invalid_argument for another stage or a
+  /// `start_commit` that is no commit id, errc::not_found for an unknown key.
+  [[nodiscard]] caf::error
+  set_current_stage(const std::string& key, const std::string& stage,
+                    const std::string& start_commit = {});
 
   /// Every task's lease and version, by key.
   [[nodiscard]] caf::expected<std::vector<task_lease>> task_leases();
@@ -274,6 +276,11 @@ public:
   /// Attempts of run `run_id` without an outcome become `interrupted`;
   /// returns how many.
   [[nodiscard]] caf::expected<int64_t> interrupt_open_attempts(int64_t run_id);
+
+  /// Attempts of task `key` without an outcome become `interrupted` with
+  /// `reason` (its holder died); returns how many.
+  [[nodiscard]] caf::expected<int64_t>
+  interrupt_task_attempts(const std::string& key, const std::string& reason);
 
   /// Inserts a worker, or starts it over (state, node, run, start and
   /// heartbeat at `x.at`, no task); re-registering in the same run counts a

@@ -111,6 +111,15 @@ caf::expected<int64_t> database::interrupt_open_attempts(int64_t run_id) {
   return static_cast<int64_t>(sqlite3_changes(db_.get()));
 }
 
+caf::expected<int64_t>
+database::interrupt_task_attempts(const std::string& key,
+                                  const std::string& reason) {
+  if (auto err = stmts_->interrupt_task_attempts.execute(key, reason)) {
+    return err;
+  }
+  return static_cast<int64_t>(sqlite3_changes(db_.get()));
+}
+
 caf::error database::register_worker(const worker_registration& x) {
   return stmts_->register_worker.execute(x.id, x.node, x.run_id, x.state,
                                          format_time(x.at));

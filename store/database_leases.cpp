@@ -143,8 +143,8 @@ database::reclaim(const statement& s, const std::string& reason) {
   }
   std::sort(keys.begin(), keys.end()); // RETURNING's order is unspecified
   for (const auto& key : keys) {
-    if (auto err = stmts_->interrupt_task_attempts.execute(key, reason)) {
-      return err;
+    if (auto n = interrupt_task_attempts(key, reason); !n) {
+      return std::move(n.error());
     }
   }
   return keys;
@@ -196,11 +196,17 @@ caf::expected<std::vector<std::string>> database::reclaim_all_leases() {
 }
 
 caf::error database::set_current_stage(const std::string& key,
-                                       const std::string& stage) {
+                                       const std::string& stage,
+                                       const std::string& start_commit) {
   if (!stage.empty() && !core::parse_stage(stage)) {
     return caf::make_error(errc::invalid_argument, "unknown stage " + stage);
   }
-  if (auto err = stmts_->set_stage.execute(key, stage)) {
+  // A hex id only: resume hands it to git, where "-x" would be an option.
+  if (start_commit.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return caf::make_error(errc::invalid_argument,
+                           "not a commit id: " + start_commit);
+  }
+  if (auto err = stmts_->set_stage.execute(key, stage, start_commit)) {
     return err;
   }
   if (sqlite3_changes(db_.get()) == 0) {

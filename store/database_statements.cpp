@@ -17,7 +17,7 @@ namespace {
   "t.verify, t.verify_all, t.phase, t.complexity, t.status, "                  \
   "t.blocked_reason, COALESCE(t.claimed_by, ''), t.current_stage, "            \
   "t.created_at, t.updated_at, (SELECT group_concat(d.depends_on, char(10)) "  \
-  "FROM task_deps d WHERE d.task_key = t.key) FROM tasks t "
+  "FROM task_deps d WHERE d.task_key = t.key), t.stage_commit FROM tasks t "
 
 // Columns read_circuit expects, in order (store/database_circuits.cpp).
 #define TDD_CIRCUIT_COLUMNS                                                    \
@@ -86,8 +86,9 @@ const std::pair<member, const char*> statement_table[] = {
    "UPDATE tasks SET title = ?2, goal = ?3, acceptance = ?4, test_file = ?5, "
    "impl_file = ?6, verify = ?7, verify_all = ?8, phase = ?9, "
    "complexity = ?10, status = 'pending', blocked_reason = '', "
-   "current_stage = '', claimed_by = NULL, claim_expires_at = NULL, "
-   "version = version + 1, updated_at = " TDD_NOW " WHERE key = ?1"},
+   "current_stage = '', stage_commit = '', claimed_by = NULL, "
+   "claim_expires_at = NULL, version = version + 1, updated_at = " TDD_NOW
+   " WHERE key = ?1"},
   {&database::statements::delete_deps,
    "DELETE FROM task_deps WHERE task_key = ?1"},
   {&database::statements::insert_dep,
@@ -208,8 +209,8 @@ const std::pair<member, const char*> statement_table[] = {
    "UPDATE attempts SET outcome = 'interrupted', reason = ?2 "
    "WHERE task_key = ?1 AND outcome = ''"},
   {&database::statements::set_stage,
-   "UPDATE tasks SET current_stage = ?2, updated_at = " TDD_NOW
-   " WHERE key = ?1"},
+   "UPDATE tasks SET current_stage = ?2, stage_commit = ?3, "
+   "updated_at = " TDD_NOW " WHERE key = ?1"},
   {&database::statements::lease_of, TDD_LEASE_COLUMNS "WHERE key = ?1"},
   {&database::statements::task_leases, TDD_LEASE_COLUMNS "ORDER BY key"},
   {&database::statements::start_attempt,

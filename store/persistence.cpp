@@ -293,12 +293,18 @@ auto run_handlers(self_pointer self) {
     },
     [self](atom::release, const task_release& x) {
       write(self, [&](database& db) {
-        return db.release_task(x.key, x.worker_id, x.status, x.reason);
+        auto err = db.release_task(x.key, x.worker_id, x.status, x.reason);
+        if (err || x.interrupted.empty()) {
+          return err;
+        }
+        return error_of(db.interrupt_task_attempts(x.key, x.interrupted));
       });
     },
-    [self](atom::stage, const std::string& key, const std::string& stage) {
-      write(self,
-            [&](database& db) { return db.set_current_stage(key, stage); });
+    [self](atom::stage, const std::string& key, const std::string& stage,
+           const std::string& commit) {
+      write(self, [&](database& db) {
+        return db.set_current_stage(key, stage, commit);
+      });
     });
 }
 

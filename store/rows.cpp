@@ -70,6 +70,7 @@ caf::expected<task_row> read_task_row(const statement& s) {
   row.current_stage = s.column_text(13);
   row.created_at = s.column_text(14);
   row.updated_at = s.column_text(15);
+  row.stage_commit = s.column_text(17);
   return row;
 }
 

@@ -272,6 +272,14 @@ CREATE VIEW v_task_progress AS
   GROUP BY t.key;
 )sql";
 
+// v2: the commit a task's recorded stage starts from, so that `run
+// --resume` restarts the stage from there rather than from whatever the
+// branch tip holds when the process died (work of an attempt in flight).
+// '' = unknown: a resume keeps the branch tip.
+constexpr std::string_view schema_v2 = R"sql(
+ALTER TABLE tasks ADD COLUMN stage_commit TEXT NOT NULL DEFAULT '';
+)sql";
+
 caf::error apply_one(sqlite3* db, size_t index) {
   auto txn = transaction::begin(db);
   if (!txn) {
@@ -298,7 +306,7 @@ caf::error apply_one(sqlite3* db, size_t index) {
 } // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> result{schema_v1};
+  static const std::vector<std::string_view> result{schema_v1, schema_v2};
   return result;
 }
 

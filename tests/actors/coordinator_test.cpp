@@ -390,9 +390,10 @@ TEST_CASE_FIXTURE(fixture, "coordinator: a claim at a stale version is "
 TEST_CASE_FIXTURE(fixture, "coordinator: a resumable task starts at its "
                            "recorded stage") {
   config.resumable = {"B"};
-  start({make_spec("A"), make_spec("B")}, [](store::database& db) {
+  const std::string commit(40, 'c');
+  start({make_spec("A"), make_spec("B")}, [commit](store::database& db) {
     for (const auto* key : {"A", "B"}) {
-      auto err = db.set_current_stage(key, "green");
+      auto err = db.set_current_stage(key, "green", commit);
       REQUIRE_MESSAGE(!err, describe(err));
     }
   });
@@ -403,7 +404,9 @@ TEST_CASE_FIXTURE(fixture, "coordinator: a resumable task starts at its "
   REQUIRE(a);
   REQUIRE(b);
   CHECK(a->start_stage.empty()); // not resumable: starts at red
+  CHECK(a->start_commit.empty());
   CHECK(b->start_stage == "green");
+  CHECK(b->start_commit == commit); // where green started
 }
 
 TEST_CASE_FIXTURE(fixture, "coordinator: the run ends during a pause when "

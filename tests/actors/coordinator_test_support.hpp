@@ -117,7 +117,8 @@ struct coordinator_fixture : temp_dir, actor_fixture {
   void done(const std::string& key, core::task_status status,
             const std::string& reason = "",
             const std::string& worker = "worker_1") {
-    self->send(aut, atom::done_v, task_release{key, worker, status, reason});
+    self->send(aut, atom::done_v,
+               task_release{key, worker, status, reason, {}});
     sched.run();
   }
 

@@ -141,9 +141,9 @@ TEST_CASE_FIXTURE(runs_fixture, "leases: renew, reclaim and release") {
                    std::string{"worker_1"}, at(60)));
   CHECK(ask<keys>(aut, atom::reclaim_v, at(30)) == keys{"A"});
   self->send(aut, atom::release_v,
-             task_release{"B", "worker_2", task_status::blocked, "why"});
+             task_release{"B", "worker_2", task_status::blocked, "why", {}});
   self->send(aut, atom::release_v, // not the holder: counted, no harm done
-             task_release{"B", "worker_1", task_status::complete, ""});
+             task_release{"B", "worker_1", task_status::complete, "", {}});
   const auto all = leases();
   REQUIRE(all.size() == 2);
   CHECK(all[0].status == task_status::pending);
@@ -164,7 +164,8 @@ TEST_CASE_FIXTURE(
   self->send(aut, atom::worker_v,
              worker_update{"worker_1", "busy", "A", "red"});
   self->send(aut, atom::heartbeat_v, std::string{"worker_1"}, at(5));
-  self->send(aut, atom::stage_v, std::string{"A"}, std::string{"red"});
+  const std::string start(40, 'a');
+  self->send(aut, atom::stage_v, std::string{"A"}, std::string{"red"}, start);
   self->send(aut, atom::budget_v, run, core::budget_limits{100, 5'000'000});
   self->send(aut, atom::budget_v, run, core::budget_usage{1, 120'000, 3'400});
   self->send(aut, atom::attempt_v,
@@ -183,6 +184,7 @@ TEST_CASE_FIXTURE(
   REQUIRE(a);
   REQUIRE(*a);
   CHECK((*a)->current_stage == "red");
+  CHECK((*a)->stage_commit == start);
   auto budget = db.budget_of(run);
   REQUIRE(budget);
   REQUIRE(*budget);

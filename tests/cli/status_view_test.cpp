@@ -1,5 +1,6 @@
 #include "cli/status_view.hpp"
 
+#include "cli/run_lock.hpp"
 #include "store/circuit_samples.hpp"
 #include "store/run_fixture.hpp"
 
@@ -65,15 +66,19 @@ TEST_CASE_FIXTURE(status_fixture, "status before any run: tasks and circuits") {
 
 TEST_CASE_FIXTURE(status_fixture, "status of an active run with workers") {
   const auto run = busy_run();
+  std::string error; // the run lock makes it alive, whatever its pid
+  const auto lock
+    = cli::run_lock::acquire(path, std::chrono::seconds{0}, error);
+  REQUIRE_MESSAGE(lock, error);
   const auto x = read();
   const auto text = cli::status_text(x, at(53));
   INFO(text);
   CHECK(has(text, "Run " + std::to_string(run)
                     + ": active, pid 4242@build-1, target main\n"
                       "  started 2023-11-14T22:13:20.000Z\n"));
-  CHECK(has(text, "WORKER    STATE  TASK  STAGE  HEARTBEAT\n"
-                  "worker_1  busy   A     green  3s ago\n"
-                  "worker_2  idle   -     -      52s ago\n"));
+  CHECK(has(text, "WORKER    STATE  TASK  STAGE  RESTARTS  HEARTBEAT\n"
+                  "worker_1  busy   A     green  0         3s ago\n"
+                  "worker_2  idle   -     -      0         52s ago\n"));
   CHECK(has(text, "Budget: 14 of 100 agent calls used, cost $0.17 of "
                   "$5.00, 12345 tokens\n"));
   CHECK(!has(text, "Spent"));

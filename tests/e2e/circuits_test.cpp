@@ -1,5 +1,6 @@
 #include "e2e/circuit_repo.hpp"
 #include "e2e/harness.hpp"
+#include "e2e/run_lock_holder.hpp"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -146,10 +147,11 @@ TEST_CASE("circuits reset on a live run goes through the control table") {
   r.circuit("stage", "CALC-1:green", "open", 3);
   char host[256] = {};
   REQUIRE(gethostname(host, sizeof(host) - 1) == 0);
-  // This test process plays the live run: it is alive, so the CLI must not
-  // write the circuit itself but queue the reset for the run.
+  // This test process plays the live run: it holds the run lock, so the
+  // CLI must not write the circuit itself but queue the reset for the run.
   r.sql("INSERT INTO runs (status, pid, host) VALUES ('active', "
         + std::to_string(getpid()) + ", '" + host + "')");
+  const tdd::test::run_lock_holder lock{r.db};
   const auto queued
     = r.cli({"circuits", "reset", "stage:CALC-1:green", "--json"});
   REQUIRE_MESSAGE(queued.code == 0, queued.err);

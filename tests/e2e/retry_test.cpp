@@ -1,4 +1,5 @@
 #include "e2e/circuit_repo.hpp"
+#include "e2e/run_lock_holder.hpp"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -59,6 +60,7 @@ TEST_CASE("tasks retry on a live run goes through the control table") {
   REQUIRE(gethostname(host, sizeof(host) - 1) == 0);
   r.sql("INSERT INTO runs (status, pid, host) VALUES ('active', "
         + std::to_string(getpid()) + ", '" + host + "')");
+  const tdd::test::run_lock_holder lock{r.db}; // what makes a run live
   const auto queued = r.cli({"tasks", "retry", "CALC-1", "--json"});
   REQUIRE_MESSAGE(queued.code == 0, queued.err);
   CHECK(queued.json()["via"] == "live_run");

@@ -15,6 +15,9 @@
 #   failure.KEY.ATTEMPT  a copy of $TDD_FAILURE_FILE, for each fix call
 #   markers and pid files the actions leave (see below).
 #
+# E2E_AGENT_DELAY=SECONDS (optional, e.g. 0.2): every call sleeps that long
+# first, before it records its call, so crash tests find agents in flight.
+#
 # Actions:
 #   good        red: a failing test in $TDD_TEST_FILE; green, fix: the
 #               implementation in $TDD_IMPL_FILE (fix also removes
@@ -35,10 +38,16 @@
 #   sync        waits (up to 30 s) until two agents of this stage reached
 #               their sync; writes sync_timeout.KEY.STAGE if none came
 #   noop        nothing
+#   procs       starts a background `sleep 300` in the agent's group and a
+#               `sleep 300` daemon in a session of its own (setsid), then
+#               appends the agent's pid, the sleep's and the daemon's to
+#               `pids`, one a line (used by the no-zombies tests; follow
+#               it with `good` or `hang`)
 # Every successful call prints {"cost_usd": 0.01, "tokens": 100} last.
 
 state=$1
 cat > /dev/null
+[ -n "${E2E_AGENT_DELAY:-}" ] && sleep "$E2E_AGENT_DELAY"
 
 key=$TDD_TASK_KEY
 stage=$TDD_STAGE
@@ -155,6 +164,23 @@ for action in $actions; do
     [ "$n" -lt 300 ] || : > "$state/sync_timeout.$key.$stage"
     ;;
   noop:*) ;;
+  procs:*)
+    # Output to /dev/null: neither may hold the agent's output pipe.
+    sleep 300 > /dev/null 2>&1 &
+    child=$!
+    daemon_file="$state/daemon.$$"
+    # The daemon writes its own pid: setsid(1) forks when it must.
+    # shellcheck disable=SC2016
+    setsid /bin/sh -c 'echo $$ > "$1.tmp"; mv "$1.tmp" "$1"; exec sleep 300' \
+      sh "$daemon_file" < /dev/null > /dev/null 2>&1 &
+    n=0
+    while [ ! -s "$daemon_file" ] && [ "$n" -lt 300 ]; do
+      sleep 0.05
+      n=$((n + 1))
+    done
+    printf '%s\n%s\n%s\n' "$$" "$child" "$(cat "$daemon_file")" \
+      >> "$state/pids"
+    ;;
   *)
     echo "agent.sh: unknown action $action for stage $stage"
     exit 2
