@@ -187,6 +187,11 @@ void run_merge(self_ptr self, stage_circuit_actor circuit) {
           give_back(self, core::task_status::pending, {});
           return;
         } else {
+          core::log_line("warn", self->name(), self->id(), "merge_failed",
+                         {{"worker", st.cfg.id},
+                          {"task", key},
+                          {"status", m.status},
+                          {"error", m.message}});
           verdict.passed = false;
           verdict.reason = core::reason::git_error;
           verdict.kind = core::failure_kind::worker;

@@ -173,14 +173,16 @@ std::optional<int> check_active_run(store::database& db, bool resume,
                   "orchestrator run --resume");
     return exit_code::bad_input;
   }
+  // Attempts first: dying between the two steps leaves the run active, so
+  // the next --resume does both again.
+  if (auto n = db.interrupt_open_attempts(run.id, "run_died"); !n) {
+    print_error(describe(n.error()));
+    return exit_code::bad_input;
+  }
   const auto now = caf::timestamp{std::chrono::system_clock::now()};
   if (auto err = db.finish_run(run.id, core::run_outcome::interrupted,
                                "the process died", now)) {
     print_error(describe(err));
-    return exit_code::bad_input;
-  }
-  if (auto n = db.interrupt_open_attempts(run.id); !n) {
-    print_error(describe(n.error()));
     return exit_code::bad_input;
   }
   return std::nullopt;

@@ -234,7 +234,9 @@ spawn_result child_process::spawn(const command_spec& spec) {
   if (rc != 0) {
     return {std::nullopt, spawn_error(spec, rc)};
   }
-  watch_group(pid); // its pid is its group id
+  if (spec.watched) {
+    watch_group(pid); // its pid is its group id
+  }
   return {child_process{pid, std::move(input.write), std::move(output.read),
                         spec.kill_grace},
           ""};

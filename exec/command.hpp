@@ -30,6 +30,11 @@ struct command_spec {
   std::chrono::milliseconds kill_grace{10'000}; ///< SIGTERM, then SIGKILL
   /// Lets another thread stop the command (shutdown, lease lost).
   std::shared_ptr<cancellation> cancel;
+  /// Whether the watchdog (exec/watchdog.hpp) kills it if we die, and it
+  /// carries the session marker. False for git: killed mid-write it leaves
+  /// the user's index locked or a fast-forward half applied, and it ends on
+  /// its own within moments anyway.
+  bool watched = true;
 };
 
 /// How it ended.

@@ -55,6 +55,7 @@ call_result call(const std::string& dir, const std::vector<std::string>& args,
   spec.capture_limit = git_capture_limit;
   spec.timeout = git_timeout;
   spec.kill_grace = std::chrono::seconds{5};
+  spec.watched = false; // a git killed mid-write corrupts the repository
   const auto done = run_command(spec);
   call_result r;
   r.output = done.output;

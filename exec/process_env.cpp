@@ -67,8 +67,8 @@ std::vector<std::string> make_environment(const command_spec& spec) {
     vars.insert_or_assign(name, value);
   }
   // The watchdog finds by this marker what left its process group; no
-  // spec may drop or change it.
-  if (auto token = session_token(); !token.empty()) {
+  // watched spec may drop or change it.
+  if (auto token = session_token(); spec.watched && !token.empty()) {
     vars.insert_or_assign(session_variable, std::move(token));
   }
   std::vector<std::string> result;

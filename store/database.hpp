@@ -273,9 +273,10 @@ public:
   /// and number; errc::not_found if there is none.
   [[nodiscard]] caf::error finish_attempt(const attempt_finish& x);
 
-  /// Attempts of run `run_id` without an outcome become `interrupted`;
-  /// returns how many.
-  [[nodiscard]] caf::expected<int64_t> interrupt_open_attempts(int64_t run_id);
+  /// Attempts of run `run_id` without an outcome become `interrupted` with
+  /// `reason`; returns how many.
+  [[nodiscard]] caf::expected<int64_t>
+  interrupt_open_attempts(int64_t run_id, const std::string& reason);
 
   /// Attempts of task `key` without an outcome become `interrupted` with
   /// `reason` (its holder died); returns how many.

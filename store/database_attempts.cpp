@@ -104,8 +104,9 @@ caf::error database::finish_attempt(const attempt_finish& x) {
   return finish_attempt(*id, x.result);
 }
 
-caf::expected<int64_t> database::interrupt_open_attempts(int64_t run_id) {
-  if (auto err = stmts_->interrupt_run_attempts.execute(run_id)) {
+caf::expected<int64_t>
+database::interrupt_open_attempts(int64_t run_id, const std::string& reason) {
+  if (auto err = stmts_->interrupt_run_attempts.execute(run_id, reason)) {
     return err;
   }
   return static_cast<int64_t>(sqlite3_changes(db_.get()));

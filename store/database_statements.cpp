@@ -228,7 +228,7 @@ const std::pair<member, const char*> statement_table[] = {
   {&database::statements::attempt_outcome,
    "SELECT outcome FROM attempts WHERE id = ?1"},
   {&database::statements::interrupt_run_attempts,
-   "UPDATE attempts SET outcome = 'interrupted' "
+   "UPDATE attempts SET outcome = 'interrupted', reason = ?2 "
    "WHERE run_id = ?1 AND outcome = ''"},
   // A worker registered again in the same run was restarted.
   {&database::statements::register_worker,

@@ -319,7 +319,8 @@ auto work_handlers(self_pointer self) {
     },
     [self](atom::interrupt, int64_t run_id) {
       return write_now<int64_t>(
-        self, [&](database& db) { return db.interrupt_open_attempts(run_id); });
+        self, [&](database& db) { return db.interrupt_open_attempts(run_id, "run_ended");
+      });
     },
     [self](atom::worker, const worker_registration& x) {
       write(self, [&](database& db) { return db.register_worker(x); });

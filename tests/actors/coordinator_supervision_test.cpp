@@ -83,7 +83,7 @@ TEST_CASE_FIXTURE(fixture, "coordinator: a lease taken by someone else ends "
   config.supervision.spawn
     = [spawned](caf::actor_system& sys, const worker_config& wc,
                 const coordinator_actor&) {
-        auto w = sys.spawn(test::idle_worker);
+        auto w = sys.spawn(test::idle_worker, wc);
         spawned->handles.push_back(w);
         spawned->configs.push_back(wc);
         return w;

@@ -22,8 +22,11 @@
 
 namespace tdd::test {
 
-/// A worker that asks for nothing; `stop` makes it quit normally.
-inline worker_actor::behavior_type idle_worker(worker_actor::pointer self) {
+/// A worker that asks for nothing; `stop` makes it quit normally. It takes
+/// its config like the real one (and so CAF gets a non-empty argument
+/// tuple: spawning a function with none trips UBSan inside CAF 0.17).
+inline worker_actor::behavior_type idle_worker(worker_actor::pointer self,
+                                               const worker_config&) {
   return {
     [=](atom::stop) { self->quit(); },
     [](atom::done, int64_t) {},
@@ -94,7 +97,7 @@ struct supervision_fixture : temp_dir, actor_fixture {
     c.worker.hub = hub;
     c.spawn = [log = spawned](caf::actor_system& sys, const worker_config& wc,
                               const coordinator_actor&) {
-      auto w = sys.spawn(idle_worker);
+      auto w = sys.spawn(idle_worker, wc);
       log->handles.push_back(w);
       log->configs.push_back(wc);
       return w;

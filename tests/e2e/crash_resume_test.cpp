@@ -343,6 +343,12 @@ TEST_CASE("crash: kill -9 of the process group at random moments, then "
         fs::remove_all(r.repo.dir() / ".orchestrator/worktrees/worker_1");
       }
     }
+    // For a failure: what a git killed mid-way may have left in the
+    // user's repository (the target's work tree, index and refs).
+    INFO("main's work tree: " << r.git({"status", "--porcelain"}));
+    INFO(
+      "locks: "
+      << r.repo.run({"find", ".git", "-maxdepth", "4", "-name", "*.lock"}).out);
     const auto last = r.run({"--workers", "2", "--resume"});
     REQUIRE_MESSAGE(last.code == 0, run_repo::dump(last));
     check_outcome(r);

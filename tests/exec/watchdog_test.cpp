@@ -155,6 +155,10 @@ TEST_CASE_FIXTURE(process_fixture,
   spec.env_remove.clear();
   spec.env[exec::session_variable] = "forged";
   CHECK(exec::run_command(spec).output == dog->token());
+  // Unwatched commands (git) carry no marker: the watchdog spares them.
+  auto unwatched = sh("printf %s \"$TDD_ORCHESTRATOR_SESSION\"");
+  unwatched.watched = false;
+  CHECK(exec::run_command(unwatched).output.empty());
   dog.reset();
   CHECK(exec::session_token().empty());
   spec.env.clear();

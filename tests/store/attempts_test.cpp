@@ -103,11 +103,11 @@ TEST_CASE_FIXTURE(attempt_fixture,
   TDD_REQUIRE_OK(db.finish_run(run, core::run_outcome::interrupted, "", at(9)));
   const auto next = start_run();
   start("C", "red", 1, next);
-  CHECK(test::value_of(db.interrupt_open_attempts(run)) == 2);
+  CHECK(test::value_of(db.interrupt_open_attempts(run, "run_died")) == 2);
   CHECK(outcomes()
         == strings{"A:red:1:interrupted", "A:red:2:passed",
                    "B:red:1:interrupted", "C:red:1:"});
-  CHECK(test::value_of(db.interrupt_open_attempts(run)) == 0);
+  CHECK(test::value_of(db.interrupt_open_attempts(run, "run_died")) == 0);
   // A worker that reports late cannot overwrite the interruption.
   CHECK(db.finish_attempt(open, {1, "passed", "", 0, 0}) == errc::conflict);
 }
