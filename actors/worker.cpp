@@ -423,26 +423,6 @@ namespace tdd {
 
 using namespace worker_detail;
 
-std::string attempt_outcome(const exec::stage_outcome& x) {
-  if (x.cancelled) {
-    return "interrupted";
-  }
-  if (x.usage_limit) {
-    return "usage_limit";
-  }
-  if (x.verdict.passed) {
-    return x.verdict.reason == core::reason::refactor_reverted ? "reverted"
-                                                               : "passed";
-  }
-  if (x.verdict.reason == core::reason::agent_timeout) {
-    return "timeout";
-  }
-  if (x.fatal || x.verdict.kind == core::failure_kind::worker) {
-    return "error";
-  }
-  return "failed";
-}
-
 worker_actor::behavior_type
 worker(worker_actor::stateful_pointer<worker_state> self, worker_config cfg,
        coordinator_actor coordinator) {

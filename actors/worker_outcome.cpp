@@ -209,7 +209,30 @@ void run_merge(self_ptr self, stage_circuit_actor circuit) {
       });
 }
 
-/// Starts the attempt: the agent call (reserved) and both circuits agreed.
 } // namespace
 
 } // namespace tdd::worker_detail
+
+namespace tdd {
+
+std::string attempt_outcome(const exec::stage_outcome& x) {
+  if (x.cancelled) {
+    return "interrupted";
+  }
+  if (x.usage_limit) {
+    return "usage_limit";
+  }
+  if (x.verdict.passed) {
+    return x.verdict.reason == core::reason::refactor_reverted ? "reverted"
+                                                               : "passed";
+  }
+  if (x.verdict.reason == core::reason::agent_timeout) {
+    return "timeout";
+  }
+  if (x.fatal || x.verdict.kind == core::failure_kind::worker) {
+    return "error";
+  }
+  return "failed";
+}
+
+} // namespace tdd
