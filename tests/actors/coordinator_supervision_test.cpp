@@ -80,14 +80,7 @@ TEST_CASE_FIXTURE(fixture, "coordinator: a lease taken by someone else ends "
   auto spawned = std::make_shared<test::spawned_workers>();
   config.workers = 1;
   config.renew_every = 1min;
-  config.supervision.spawn
-    = [spawned](caf::actor_system& sys, const worker_config& wc,
-                const coordinator_actor&) {
-        auto w = sys.spawn(test::idle_worker, wc);
-        spawned->handles.push_back(w);
-        spawned->configs.push_back(wc);
-        return w;
-      };
+  config.supervision.spawn = test::recording(spawned);
   start({make_spec("A")});
   REQUIRE(spawned->configs.size() == 1);
   CHECK(lease("worker_1") == "A");

@@ -59,6 +59,17 @@ struct spawned_workers {
   }
 };
 
+/// A factory that starts idle_worker and records each one in `log`.
+inline worker_factory recording(std::shared_ptr<spawned_workers> log) {
+  return [log](caf::actor_system& sys, const worker_config& wc,
+               const coordinator_actor&) {
+    auto w = sys.spawn(idle_worker, wc);
+    log->handles.push_back(w);
+    log->configs.push_back(wc);
+    return w;
+  };
+}
+
 // Bases are destroyed in reverse order: the actors stop (and close the
 // database) before the directory goes.
 struct supervision_fixture : temp_dir, actor_fixture {
@@ -95,13 +106,7 @@ struct supervision_fixture : temp_dir, actor_fixture {
     c.worktrees_dir = "/repo/.orchestrator/worktrees";
     c.worker.store = store;
     c.worker.hub = hub;
-    c.spawn = [log = spawned](caf::actor_system& sys, const worker_config& wc,
-                              const coordinator_actor&) {
-      auto w = sys.spawn(idle_worker, wc);
-      log->handles.push_back(w);
-      log->configs.push_back(wc);
-      return w;
-    };
+    c.spawn = recording(spawned);
     return c;
   }
 

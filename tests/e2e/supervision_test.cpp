@@ -4,6 +4,7 @@
 // interrupted, its task goes on from the stage it reached, and the worker
 // is restarted. The scripted agent is tests/e2e/scripts/agent.sh.
 
+#include "e2e/crash_support.hpp"
 #include "e2e/run_repo.hpp"
 
 #include <doctest/doctest.h>
@@ -48,7 +49,7 @@ TEST_CASE("run: a worker that crashes during a stage is restarted and the "
               "'worker' AND identifier = 'worker_1') AND details LIKE "
               "'%worker_crashed%'")
         == "1\n");
-  CHECK(count_of(r.git({"log", "main", "--format=%B"}), "TDD-Task: A") == 1);
+  CHECK(tdd::test::task_commits(r, "A") == 1);
 }
 
 TEST_CASE("run: a worker that crashes before its merge does not merge twice "
@@ -63,7 +64,7 @@ TEST_CASE("run: a worker that crashes before its merge does not merge twice "
   CHECK(r.attempts("A")
         == "red|passed|\ngreen|passed|\nverify|passed|\nrefactor|passed|\n"
            "commit|interrupted|worker_crashed\ncommit|passed|\n");
-  CHECK(count_of(r.git({"log", "main", "--format=%B"}), "TDD-Task: A") == 1);
+  CHECK(tdd::test::task_commits(r, "A") == 1);
 }
 
 TEST_CASE("run: a bad TDD_TEST_FAULT is refused before anything starts") {
