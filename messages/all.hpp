@@ -9,6 +9,7 @@
 #include "messages/control.hpp"
 #include "messages/control_listener_actor.hpp"
 #include "messages/errc.hpp"
+#include "messages/monitoring.hpp"
 #include "messages/progress.hpp"
 #include "messages/run.hpp"
 #include "messages/run_actors.hpp"

@@ -60,6 +60,12 @@ enum class progress_kind : uint8_t;
 struct progress_event;
 } // namespace tdd
 
+// Defined in messages/monitoring.hpp.
+namespace tdd {
+struct notification_record;
+struct http_reply;
+} // namespace tdd
+
 // Append entries, never reorder or remove: the IDs travel between nodes.
 CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tdd, (tdd::core::task_status))
@@ -175,4 +181,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   // Supervision (actors/supervisor.hpp).
   CAF_ADD_ATOM(tdd, tdd::atom, lost, "lost")
   CAF_ADD_ATOM(tdd, tdd::atom, restart, "restart")
+  // Monitoring (messages/monitoring.hpp, actors/metrics.hpp,
+  // actors/notifier.hpp).
+  CAF_ADD_TYPE_ID(tdd, (tdd::notification_record))
+  CAF_ADD_TYPE_ID(tdd, (tdd::http_reply))
+  CAF_ADD_ATOM(tdd, tdd::atom, notify, "notify")
+  CAF_ADD_ATOM(tdd, tdd::atom, scrape, "scrape")
+  CAF_ADD_ATOM(tdd, tdd::atom, health, "health")
 CAF_END_TYPE_ID_BLOCK(tdd)
