@@ -57,6 +57,7 @@ int run_cli(int argc, char** argv) {
   add_run_command(app, opts, commands);
   add_status_command(app, opts, commands);
   add_circuits_commands(app, opts, commands);
+  add_monitor_commands(app, opts, commands);
   add_config_commands(app, opts, commands);
   try {
     app.parse(argc, argv);

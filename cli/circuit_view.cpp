@@ -1,6 +1,8 @@
 #include "cli/circuit_view.hpp"
 
 #include "core/circuit_breaker.hpp"
+#include "messages/errc.hpp"
+#include "store/database.hpp"
 #include "store/time_text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -92,6 +94,22 @@ table circuits_table(const std::vector<core::circuit_snapshot>& xs,
                       core::is_flapping(c, now) ? "yes" : "no"});
   }
   return t;
+}
+
+health_check check_health(store::database* db, std::string why) {
+  health_check x;
+  if (db != nullptr) {
+    auto read = db->circuit_health_input();
+    if (read) {
+      x.input = *read;
+      x.report = core::evaluate_health(x.input);
+      return x;
+    }
+    why = describe(read.error());
+  }
+  x.report.status = core::health_status::unknown;
+  x.report.reasons = {std::move(why)};
+  return x;
 }
 
 nlohmann::json health_json(const core::health_report& report,

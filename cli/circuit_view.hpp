@@ -38,6 +38,16 @@ nlohmann::json circuits_json(const std::vector<core::circuit_snapshot>& xs,
 table circuits_table(const std::vector<core::circuit_snapshot>& xs,
                      core::wall_time now);
 
+/// A health verdict and what it was judged on.
+struct health_check {
+  core::health_report report;
+  core::health_input input;
+};
+
+/// Judges health from `db` (SPEC.md 5): UNKNOWN with reason `why` when
+/// `db` is null, or with the error when it cannot be read.
+health_check check_health(store::database* db, std::string why);
+
 /// `circuits health --json` (SPEC.md 5).
 nlohmann::json health_json(const core::health_report& report,
                            const core::health_input& input,

@@ -61,24 +61,9 @@ int run_circuits_status(const global_options& opts,
 
 int run_circuits_health(const global_options& opts) {
   const auto at = now();
-  nlohmann::json doc;
-  core::health_report report;
   std::string why_unknown;
   auto db = open_database_quietly(opts, why_unknown);
-  core::health_input input;
-  if (db) {
-    auto read = db->circuit_health_input();
-    if (read) {
-      input = *read;
-      report = core::evaluate_health(input);
-    } else {
-      why_unknown = describe(read.error());
-    }
-  }
-  if (!why_unknown.empty()) {
-    report.status = core::health_status::unknown;
-    report.reasons = {why_unknown};
-  }
+  auto [report, input] = check_health(db ? &*db : nullptr, why_unknown);
   if (opts.json) {
     print_json(health_json(report, input, store::format_time(at)));
   } else {

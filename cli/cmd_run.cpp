@@ -4,6 +4,7 @@
 // hands over to the actors (cli/run_session.cpp).
 
 #include "actors/fault_injection.hpp"
+#include "actors/http_server.hpp"
 #include "cli/commands.hpp"
 #include "cli/live_run.hpp"
 #include "cli/open_db.hpp"
@@ -49,6 +50,7 @@ struct run_flags {
   bool dry_run = false;
   std::vector<std::string> tasks;
   std::optional<int> phase;
+  std::string http; ///< --http HOST:PORT; "" = no endpoints
 };
 
 std::vector<config::flag_value> setting_flags(const run_flags& f) {
@@ -258,6 +260,15 @@ int run_run(const global_options& opts, const run_flags& flags) {
     print_error("--workers must be at least 1");
     return exit_code::bad_input;
   }
+  if (!flags.http.empty()) {
+    // Checked before anything is recorded: a port in use is bad input.
+    auto address = parse_http_address(flags.http);
+    auto err = address ? check_bindable(*address) : address.error();
+    if (err) {
+      print_error("--http: " + describe(err));
+      return exit_code::bad_input;
+    }
+  }
   std::string error;
   auto agent = exec::parse_agent(settings.agent, error);
   if (!agent) {
@@ -390,6 +401,7 @@ int run_run(const global_options& opts, const run_flags& flags) {
   rs.json = opts.json;
   rs.verbosity = opts.verbosity;
   rs.fault = std::move(fault);
+  rs.http = flags.http;
   db.reset(); // the store actor owns the database from here
   return print_result(opts, run_session(rs));
 }
@@ -426,6 +438,9 @@ void add_run_command(CLI::App& parent, const global_options& opts,
   app->add_option("--task", flags->tasks,
                   "only these tasks (and their unfinished dependencies)");
   app->add_option("--phase", flags->phase, "only the tasks of this phase");
+  app->add_option("--http", flags->http,
+                  "serve /metrics, /healthz and /api/status on HOST:PORT "
+                  "while running, e.g. 127.0.0.1:8420");
   app->add_flag("--dry-run", flags->dry_run,
                 "print the plan (waves, dependencies) and change nothing");
   app->footer(

@@ -38,6 +38,9 @@ void add_run_command(CLI::App& parent, const global_options& opts,
                      command_list& out);
 void add_status_command(CLI::App& parent, const global_options& opts,
                         command_list& out);
+/// `metrics` and `serve` (cli/cmd_monitor.cpp).
+void add_monitor_commands(CLI::App& parent, const global_options& opts,
+                          command_list& out);
 
 /// Parses argv and runs the chosen command; returns the exit code.
 int run_cli(int argc, char** argv);

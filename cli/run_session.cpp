@@ -2,9 +2,14 @@
 
 #include "actors/circuit_hub.hpp"
 #include "actors/coordinator.hpp"
+#include "actors/http_server.hpp"
+#include "actors/metrics.hpp"
+#include "cli/monitor_views.hpp"
 #include "cli/output.hpp"
 #include "cli/progress_view.hpp"
+#include "cli/signals.hpp"
 #include "messages/all.hpp"
+#include "messages/errc.hpp"
 #include "store/persistence.hpp"
 
 #include <caf/actor_system.hpp>
@@ -30,26 +35,6 @@ namespace fs = std::filesystem;
 namespace tdd::cli {
 
 namespace {
-
-/// Blocks SIGINT and SIGTERM in this thread (and every thread it starts)
-/// for its lifetime; restores the old mask at the end.
-class blocked_signals {
-public:
-  blocked_signals() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-  }
-  ~blocked_signals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-  blocked_signals(const blocked_signals&) = delete;
-  blocked_signals& operator=(const blocked_signals&) = delete;
-  const sigset_t& set() const { return set_; }
-
-private:
-  sigset_t set_;
-  sigset_t old_;
-};
 
 /// One thread waits for SIGINT/SIGTERM and interrupts the coordinator.
 class signal_thread {
@@ -98,6 +83,35 @@ caf::behavior progress_actor(caf::event_based_actor* self,
   };
 }
 
+/// `run --http`: the metrics actor and the HTTP server, for the whole run.
+/// cmd_run checked the address; if it cannot be bound now after all, the
+/// run goes on without it and says so.
+std::unique_ptr<http_server> start_http(caf::actor_system& sys,
+                                        const run_session_config& cfg,
+                                        metrics_actor& monitor) {
+  if (cfg.http.empty()) {
+    return nullptr;
+  }
+  auto address = parse_http_address(cfg.http);
+  if (!address) {
+    print_error("--http: " + describe(address.error()));
+    return nullptr;
+  }
+  monitor = sys.spawn<caf::detached>(tdd::metrics, monitor_config(cfg.db_path));
+  auto server = http_server::start(sys, monitor, *address);
+  if (!server) {
+    print_error("--http: " + describe(server.error())
+                + "; the run goes on without it");
+    return nullptr;
+  }
+  if (cfg.verbosity >= 0) {
+    std::cerr << "serving " << (*server)->url()
+              << "/metrics, /healthz and /api/status while the run lasts"
+              << std::endl;
+  }
+  return std::move(*server);
+}
+
 /// Spawns the run's actors in `sys`, waits for the end of the run and
 /// stops them; `sys`'s destructor then waits for the last one.
 run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
@@ -111,6 +125,8 @@ run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
   const auto wall = caf::timestamp{std::chrono::system_clock::now()};
   const auto steady = sys.clock().now();
   auto store = sys.spawn<caf::detached>(store::persistence, cfg.db_path);
+  metrics_actor monitor;
+  auto http = start_http(sys, cfg, monitor);
   circuit_hub_config hub_cfg;
   hub_cfg.store = store;
   hub_cfg.settings = cfg.settings.circuits;
@@ -157,7 +173,11 @@ run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
                [&](caf::error& err) {
                  summary.reason = "the run stopped: " + describe(err);
                });
+    http.reset(); // no request reaches the actors while they stop
     self->send_exit(coordinator, caf::exit_reason::user_shutdown);
+    if (monitor) {
+      self->send_exit(monitor, caf::exit_reason::user_shutdown);
+    }
     self->send_exit(hub, caf::exit_reason::user_shutdown);
     if (progress) {
       self->send_exit(progress, caf::exit_reason::user_shutdown);

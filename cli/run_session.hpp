@@ -33,6 +33,8 @@ struct run_session_config {
   int verbosity = 0;       ///< -1: no progress
   /// Test-only crashes from TDD_TEST_FAULT (actors/fault_injection.hpp).
   std::shared_ptr<fault_plan> fault;
+  /// --http HOST:PORT: the monitoring endpoints while the run lasts.
+  std::string http;
 };
 
 /// Runs the run to its end (or Ctrl-C) and returns how it ended. SIGINT

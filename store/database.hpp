@@ -11,6 +11,7 @@
 #include "messages/control.hpp"
 #include "messages/run.hpp"
 #include "messages/task.hpp"
+#include "store/metrics_data.hpp"
 #include "store/sqlite_handle.hpp"
 
 #include <caf/error.hpp>
@@ -153,6 +154,13 @@ public:
   /// read from v_circuit_health_summary and v_flapping_circuits: what a
   /// person querying the views sees is what the health check judges.
   [[nodiscard]] caf::expected<core::health_input> circuit_health_input();
+
+  // -- metrics (store/database_metrics.cpp) ----------------------------------
+
+  /// Everything the Prometheus metrics show, read in one read transaction
+  /// (a consistent snapshot) from the totals tables the triggers keep and a
+  /// few small GROUP BYs: cheap with a million attempts recorded.
+  [[nodiscard]] caf::expected<store::metrics_data> metrics_data();
 
   // -- live control and runs (store/database_control.cpp) --------------------
 

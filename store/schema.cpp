@@ -1,6 +1,7 @@
 #include "store/schema.hpp"
 
 #include "messages/errc.hpp"
+#include "store/schema_totals.hpp"
 #include "store/sqlite_handle.hpp"
 
 #include <sqlite3.h>
@@ -306,7 +307,8 @@ caf::error apply_one(sqlite3* db, size_t index) {
 } // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> result{schema_v1, schema_v2};
+  static const std::vector<std::string_view> result{schema_v1, schema_v2,
+                                                    schema_v3_totals()};
   return result;
 }
 

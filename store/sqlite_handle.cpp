@@ -102,6 +102,10 @@ int64_t statement::column_int64(int column) const {
   return sqlite3_column_int64(stmt_.get(), column);
 }
 
+double statement::column_double(int column) const {
+  return sqlite3_column_double(stmt_.get(), column);
+}
+
 std::string statement::column_text(int column) const {
   // Text before bytes: sqlite3_column_bytes reports the converted size.
   const auto* text = sqlite3_column_text(stmt_.get(), column);

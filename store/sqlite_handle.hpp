@@ -126,6 +126,7 @@ public:
   [[nodiscard]] caf::error run() const;
 
   int64_t column_int64(int column) const;
+  double column_double(int column) const;
   std::string column_text(int column) const;
   bool column_is_null(int column) const;
 

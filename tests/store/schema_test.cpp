@@ -117,7 +117,7 @@ TEST_CASE("a read-only connection refuses writes") {
   CHECK(imported.error() == errc::read_only);
 }
 
-TEST_CASE("schema v1 has every table, view and index") {
+TEST_CASE("the schema has every table, view and index") {
   test::temp_dir dir;
   auto path = dir.file("orchestrator.db");
   { open_ok(path, open_mode::read_write); }
@@ -130,7 +130,9 @@ TEST_CASE("schema v1 has every table, view and index") {
   CHECK(sorted(names("table"))
         == sorted({"runs", "tasks", "task_deps", "attempts", "workers", "nodes",
                    "circuit_breakers", "circuit_breaker_events",
-                   "notifications", "control", "budget"}));
+                   "notifications", "control", "budget", "attempt_totals",
+                   "circuit_totals", "circuit_recovery_totals",
+                   "counter_totals"}));
   CHECK(sorted(names("view"))
         == sorted({"v_open_circuits", "v_circuit_health_summary",
                    "v_flapping_circuits", "v_ready_tasks", "v_stale_workers",
