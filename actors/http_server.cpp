@@ -5,7 +5,9 @@
 #include <arpa/inet.h>
 #include <caf/scoped_actor.hpp>
 #include <httplib.h>
+#include <netdb.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -130,11 +132,31 @@ caf::error cannot_listen(const http_address& address) {
 } // namespace
 
 caf::error check_bindable(const http_address& address) {
-  httplib::Server probe;
-  if (bind_server(probe, address) < 0) {
+  // A plain socket: httplib's server keeps a bound socket open until it
+  // has listened, which would hold the port against the real server.
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const auto port = std::to_string(address.port);
+  if (getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found) != 0) {
     return cannot_listen(address);
   }
-  return caf::none; // the socket closes with `probe`
+  bool bound = false;
+  for (auto* ai = found; ai != nullptr && !bound; ai = ai->ai_next) {
+    const int fd
+      = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      continue;
+    }
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    bound = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return bound ? caf::none : cannot_listen(address);
 }
 
 struct http_server::impl {

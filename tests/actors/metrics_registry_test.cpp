@@ -3,37 +3,18 @@
 
 #include "actors/metrics_registry.hpp"
 
+#include "exposition.hpp"
+
 #include <doctest/doctest.h>
 
 #include <map>
-#include <sstream>
 #include <string>
 
 using namespace tdd;
+using tdd::test::sample;
+using tdd::test::samples;
 
 namespace {
-
-/// Sample lines of an exposition: "name{labels}" -> value.
-std::map<std::string, double> samples(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream in{text};
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') {
-      continue;
-    }
-    const auto space = line.rfind(' ');
-    REQUIRE(space != std::string::npos);
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
-
-double value(const std::map<std::string, double>& s, const std::string& key) {
-  auto i = s.find(key);
-  REQUIRE_MESSAGE(i != s.end(), "no sample " << key);
-  return i->second;
-}
 
 store::metrics_data some_data() {
   store::metrics_data x;
@@ -63,19 +44,19 @@ store::metrics_data some_data() {
 TEST_CASE("an empty database shows every bounded series at zero") {
   metrics_registry reg;
   const auto s = samples(reg.exposition());
-  CHECK(value(s, "tdd_tasks{status=\"pending\"}") == 0);
-  CHECK(value(s, "tdd_stage_attempts_total{outcome=\"passed\",stage=\"red\"}")
+  CHECK(sample(s, "tdd_tasks{status=\"pending\"}") == 0);
+  CHECK(sample(s, "tdd_stage_attempts_total{outcome=\"passed\",stage=\"red\"}")
         == 0);
-  CHECK(value(s, "tdd_stage_duration_seconds_count{stage=\"commit\"}") == 0);
-  CHECK(value(s, "tdd_agent_invocations_total{outcome=\"ok\"}") == 0);
-  CHECK(value(s, "tdd_workers{state=\"lost\"}") == 0);
-  CHECK(value(s, "tdd_circuit_breakers{level=\"stage\",state=\"open\"}") == 0);
-  CHECK(value(s, "tdd_circuit_breaker_state{id=\"system\",level=\"system\","
-                 "state=\"closed\"}")
+  CHECK(sample(s, "tdd_stage_duration_seconds_count{stage=\"commit\"}") == 0);
+  CHECK(sample(s, "tdd_agent_invocations_total{outcome=\"ok\"}") == 0);
+  CHECK(sample(s, "tdd_workers{state=\"lost\"}") == 0);
+  CHECK(sample(s, "tdd_circuit_breakers{level=\"stage\",state=\"open\"}") == 0);
+  CHECK(sample(s, "tdd_circuit_breaker_state{id=\"system\",level=\"system\","
+                  "state=\"closed\"}")
         == 1);
-  CHECK(value(s, "tdd_notifications_total{outcome=\"failed\"}") == 0);
-  CHECK(value(s, "tdd_runs_total{outcome=\"halted\"}") == 0);
-  CHECK(value(s, "tdd_run_start_time_seconds") == 0);
+  CHECK(sample(s, "tdd_notifications_total{outcome=\"failed\"}") == 0);
+  CHECK(sample(s, "tdd_runs_total{outcome=\"halted\"}") == 0);
+  CHECK(sample(s, "tdd_run_start_time_seconds") == 0);
   // No run, no budget: no number is better than a made-up one.
   CHECK(s.count("tdd_budget_invocations_remaining") == 0);
 }
@@ -85,53 +66,57 @@ TEST_CASE("the registry shows what the database holds") {
   reg.update(some_data());
   const auto text = reg.exposition();
   const auto s = samples(text);
-  CHECK(value(s, "tdd_tasks{status=\"complete\"}") == 3);
-  CHECK(value(s, "tdd_stage_attempts_total{outcome=\"passed\",stage=\"red\"}")
+  CHECK(sample(s, "tdd_tasks{status=\"complete\"}") == 3);
+  CHECK(sample(s, "tdd_stage_attempts_total{outcome=\"passed\",stage=\"red\"}")
         == 2);
-  CHECK(value(s, "tdd_stage_attempts_total{outcome=\"timeout\",stage=\"red\"}")
+  CHECK(sample(s, "tdd_stage_attempts_total{outcome=\"timeout\",stage=\"red\"}")
         == 1);
   // Buckets are cumulative: 2 attempts <= 1 s, the third <= 30 s.
-  CHECK(value(s, "tdd_stage_duration_seconds_bucket{stage=\"red\",le=\"1\"}")
+  CHECK(sample(s, "tdd_stage_duration_seconds_bucket{stage=\"red\",le=\"1\"}")
         == 2);
-  CHECK(value(s, "tdd_stage_duration_seconds_bucket{stage=\"red\",le=\"15\"}")
+  CHECK(sample(s, "tdd_stage_duration_seconds_bucket{stage=\"red\",le=\"15\"}")
         == 2);
-  CHECK(value(s, "tdd_stage_duration_seconds_bucket{stage=\"red\",le=\"30\"}")
+  CHECK(sample(s, "tdd_stage_duration_seconds_bucket{stage=\"red\",le=\"30\"}")
         == 3);
-  CHECK(value(s, "tdd_stage_duration_seconds_bucket{stage=\"red\",le=\"+Inf\"}")
-        == 3);
-  CHECK(value(s, "tdd_stage_duration_seconds_sum{stage=\"red\"}")
+  CHECK(
+    sample(s, "tdd_stage_duration_seconds_bucket{stage=\"red\",le=\"+Inf\"}")
+    == 3);
+  CHECK(sample(s, "tdd_stage_duration_seconds_sum{stage=\"red\"}")
         == doctest::Approx(20.8));
-  CHECK(value(s, "tdd_stage_duration_seconds_count{stage=\"red\"}") == 3);
+  CHECK(sample(s, "tdd_stage_duration_seconds_count{stage=\"red\"}") == 3);
   // Agent calls: red only (verify and commit run no agent).
-  CHECK(value(s, "tdd_agent_invocations_total{outcome=\"ok\"}") == 2);
-  CHECK(value(s, "tdd_agent_invocations_total{outcome=\"timeout\"}") == 1);
-  CHECK(value(s, "tdd_agent_cost_usd_total") == doctest::Approx(0.03));
-  CHECK(value(s, "tdd_agent_tokens_total") == 200);
-  CHECK(value(s, "tdd_merge_conflicts_total") == 1);
-  CHECK(value(s, "tdd_budget_invocations_remaining") == 97);
-  CHECK(value(s, "tdd_workers{state=\"busy\"}") == 2);
-  CHECK(value(s, "tdd_workers{state=\"idle\"}") == 0);
-  CHECK(value(s, "tdd_worker_restarts_total") == 1);
-  CHECK(value(s, "tdd_circuit_breakers{level=\"worker\",state=\"open\"}") == 1);
-  CHECK(value(s, "tdd_circuit_breaker_state{id=\"worker_1\",level=\"worker\","
-                 "state=\"open\"}")
+  CHECK(sample(s, "tdd_agent_invocations_total{outcome=\"ok\"}") == 2);
+  CHECK(sample(s, "tdd_agent_invocations_total{outcome=\"timeout\"}") == 1);
+  CHECK(sample(s, "tdd_agent_cost_usd_total") == doctest::Approx(0.03));
+  CHECK(sample(s, "tdd_agent_tokens_total") == 200);
+  CHECK(sample(s, "tdd_merge_conflicts_total") == 1);
+  CHECK(sample(s, "tdd_budget_invocations_remaining") == 97);
+  CHECK(sample(s, "tdd_workers{state=\"busy\"}") == 2);
+  CHECK(sample(s, "tdd_workers{state=\"idle\"}") == 0);
+  CHECK(sample(s, "tdd_worker_restarts_total") == 1);
+  CHECK(sample(s, "tdd_circuit_breakers{level=\"worker\",state=\"open\"}")
         == 1);
-  CHECK(value(s, "tdd_circuit_breaker_state{id=\"worker_1\",level=\"worker\","
-                 "state=\"closed\"}")
+  CHECK(sample(s, "tdd_circuit_breaker_state{id=\"worker_1\",level=\"worker\","
+                  "state=\"open\"}")
+        == 1);
+  CHECK(sample(s, "tdd_circuit_breaker_state{id=\"worker_1\",level=\"worker\","
+                  "state=\"closed\"}")
         == 0);
-  CHECK(value(s, "tdd_circuit_breaker_state_changes_total{from=\"closed\","
-                 "level=\"worker\",to=\"open\"}")
+  CHECK(sample(s, "tdd_circuit_breaker_state_changes_total{from=\"closed\","
+                  "level=\"worker\",to=\"open\"}")
         == 2);
-  CHECK(value(s, "tdd_circuit_breaker_failures_total{level=\"worker\"}") == 7);
-  CHECK(value(s, "tdd_circuit_breaker_recovery_seconds_bucket{level=\"worker\","
-                 "le=\"300\"}")
+  CHECK(sample(s, "tdd_circuit_breaker_failures_total{level=\"worker\"}") == 7);
+  CHECK(sample(s,
+               "tdd_circuit_breaker_recovery_seconds_bucket{level=\"worker\","
+               "le=\"300\"}")
         == 1);
-  CHECK(value(s, "tdd_circuit_breaker_recovery_seconds_bucket{level=\"worker\","
-                 "le=\"120\"}")
+  CHECK(sample(s,
+               "tdd_circuit_breaker_recovery_seconds_bucket{level=\"worker\","
+               "le=\"120\"}")
         == 0);
-  CHECK(value(s, "tdd_notifications_total{outcome=\"sent\"}") == 3);
-  CHECK(value(s, "tdd_runs_total{outcome=\"complete\"}") == 2);
-  CHECK(value(s, "tdd_run_start_time_seconds") == 1'700'000'000.5);
+  CHECK(sample(s, "tdd_notifications_total{outcome=\"sent\"}") == 3);
+  CHECK(sample(s, "tdd_runs_total{outcome=\"complete\"}") == 2);
+  CHECK(sample(s, "tdd_run_start_time_seconds") == 1'700'000'000.5);
   // No task key in any label.
   CHECK(text.find("task=") == std::string::npos);
 }
@@ -144,19 +129,19 @@ TEST_CASE("counters grow by the difference and start over when totals drop") {
   x.attempts[0].duration_ms = 2000;
   reg.update(x);
   auto s = samples(reg.exposition());
-  CHECK(value(s, "tdd_stage_attempts_total{outcome=\"passed\",stage=\"red\"}")
+  CHECK(sample(s, "tdd_stage_attempts_total{outcome=\"passed\",stage=\"red\"}")
         == 5);
-  CHECK(value(s, "tdd_stage_duration_seconds_count{stage=\"red\"}") == 6);
-  CHECK(value(s, "tdd_stage_duration_seconds_sum{stage=\"red\"}")
+  CHECK(sample(s, "tdd_stage_duration_seconds_count{stage=\"red\"}") == 6);
+  CHECK(sample(s, "tdd_stage_duration_seconds_sum{stage=\"red\"}")
         == doctest::Approx(22.0));
   // Another database (fewer attempts): the series starts over.
   x.attempts[0].attempts = 1;
   x.attempts[0].duration_ms = 100;
   reg.update(x);
   s = samples(reg.exposition());
-  CHECK(value(s, "tdd_stage_attempts_total{outcome=\"passed\",stage=\"red\"}")
+  CHECK(sample(s, "tdd_stage_attempts_total{outcome=\"passed\",stage=\"red\"}")
         == 1);
-  CHECK(value(s, "tdd_stage_duration_seconds_count{stage=\"red\"}") == 2);
+  CHECK(sample(s, "tdd_stage_duration_seconds_count{stage=\"red\"}") == 2);
 }
 
 TEST_CASE("circuits that are gone leave the state family") {
@@ -169,7 +154,7 @@ TEST_CASE("circuits that are gone leave the state family") {
   CHECK(s.count("tdd_circuit_breaker_state{id=\"worker_1\",level=\"worker\","
                 "state=\"open\"}")
         == 0);
-  CHECK(value(s, "tdd_circuit_breaker_state{id=\"system\",level=\"system\","
-                 "state=\"open\"}")
+  CHECK(sample(s, "tdd_circuit_breaker_state{id=\"system\",level=\"system\","
+                  "state=\"open\"}")
         == 1);
 }
