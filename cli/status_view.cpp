@@ -53,6 +53,30 @@ int64_t open_circuits(const core::health_input& c) {
   return c.stage.open + c.worker.open + c.system.open;
 }
 
+nlohmann::json levels_json(const core::health_input& c) {
+  auto level = [](const core::state_counts& n) {
+    return nlohmann::json{
+      {"closed", n.closed}, {"open", n.open}, {"half_open", n.half_open}};
+  };
+  return {{"stage", level(c.stage)},
+          {"worker", level(c.worker)},
+          {"system", level(c.system)}};
+}
+
+nlohmann::json unclosed_json(const std::vector<store::breaker_state>& xs) {
+  auto out = nlohmann::json::array();
+  for (const auto& b : xs) {
+    out.push_back(
+      {{"id", core::display_id(core::parse_circuit_level(b.level).value_or(
+                                 core::circuit_level::stage),
+                               b.id)},
+       {"state", b.state},
+       {"since",
+        b.since.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.since)}});
+  }
+  return out;
+}
+
 int64_t half_open_circuits(const core::health_input& c) {
   return c.stage.half_open + c.worker.half_open + c.system.half_open;
 }
@@ -172,6 +196,11 @@ caf::expected<status_data> read_status(store::database& db) {
     return std::move(circuits.error());
   }
   x.circuits = *circuits;
+  auto unclosed = db.unclosed_circuits();
+  if (!unclosed) {
+    return std::move(unclosed.error());
+  }
+  x.unclosed = std::move(*unclosed);
   auto run = db.latest_run();
   if (!run) {
     return std::move(run.error());
@@ -228,6 +257,8 @@ nlohmann::json status_json(const status_data& x) {
      {{"open", open_circuits(x.circuits)},
       {"half_open", half_open_circuits(x.circuits)},
       {"flapping", x.circuits.flapping},
+      {"by_level", levels_json(x.circuits)},
+      {"not_closed", unclosed_json(x.unclosed)},
       {"health", core::to_string(core::evaluate_health(x.circuits).status)}}}};
 }
 
@@ -248,6 +279,21 @@ std::string status_text(const status_data& x, core::wall_time now) {
     out << budget_text(*x.budget);
   }
   out << circuits_text(x.circuits);
+  // The longest-open few, by name: what `circuits reset` needs.
+  constexpr size_t shown = 5;
+  for (size_t i = 0; i < x.unclosed.size() && i < shown; ++i) {
+    const auto& b = x.unclosed[i];
+    const auto level = core::parse_circuit_level(b.level);
+    out << "  "
+        << printable(
+             core::display_id(level.value_or(core::circuit_level::stage), b.id))
+        << ' ' << b.state << (b.since.empty() ? "" : " since " + b.since)
+        << '\n';
+  }
+  if (x.unclosed.size() > shown) {
+    out << "  and " << x.unclosed.size() - shown
+        << " more: orchestrator circuits status --state open\n";
+  }
   return out.str();
 }
 

@@ -7,6 +7,7 @@
 #include "core/health.hpp"
 #include "messages/run.hpp"
 #include "messages/task.hpp"
+#include "store/metrics_data.hpp"
 
 #include <caf/expected.hpp>
 #include <nlohmann/json_fwd.hpp>
@@ -32,6 +33,8 @@ struct status_data {
   std::vector<worker_row> workers;  ///< of `run`
   std::optional<budget_row> budget; ///< of `run`, if it has one
   core::health_input circuits;
+  /// Open and half_open circuits, longest first.
+  std::vector<store::breaker_state> unclosed;
 };
 
 /// Reads status_data from `db` with read-only queries.

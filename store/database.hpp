@@ -162,6 +162,10 @@ public:
   /// few small GROUP BYs: cheap with a million attempts recorded.
   [[nodiscard]] caf::expected<store::metrics_data> metrics_data();
 
+  /// Circuits that are open or half_open, longest first (the state index:
+  /// cheap however many closed stage circuits there are).
+  [[nodiscard]] caf::expected<std::vector<breaker_state>> unclosed_circuits();
+
   // -- live control and runs (store/database_control.cpp) --------------------
 
   /// Queues a control command for the live run; returns its id.

@@ -153,7 +153,7 @@ caf::expected<metrics_data> database::metrics_data() {
   if (!err) {
     err = each_row(db, breakers_sql, [&](const statement& s) {
       x.breakers.push_back(
-        {s.column_text(0), s.column_text(1), s.column_text(2)});
+        {s.column_text(0), s.column_text(1), s.column_text(2), {}});
     });
   }
   if (!err) {
@@ -174,6 +174,24 @@ caf::expected<metrics_data> database::metrics_data() {
     return err;
   }
   return x;
+}
+
+caf::expected<std::vector<breaker_state>> database::unclosed_circuits() {
+  std::vector<breaker_state> out;
+  auto err = each_row(
+    db_.get(),
+    "SELECT level, identifier, state, "
+    "COALESCE(CASE state WHEN 'open' THEN opened_at ELSE half_open_at END, '')"
+    " AS since FROM circuit_breakers WHERE state IN ('open', 'half_open') "
+    "ORDER BY since, level, identifier",
+    [&](const statement& s) {
+      out.push_back({s.column_text(0), s.column_text(1), s.column_text(2),
+                     s.column_text(3)});
+    });
+  if (err) {
+    return err;
+  }
+  return out;
 }
 
 } // namespace tdd::store

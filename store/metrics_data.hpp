@@ -48,11 +48,12 @@ struct recovery_total {
   double seconds = 0;
 };
 
-/// One worker or system circuit and its state.
+/// One circuit and its state.
 struct breaker_state {
-  std::string level; ///< worker or system
-  std::string id;    ///< worker id, or "system"
+  std::string level; ///< stage, worker or system
+  std::string id;    ///< TASK:STAGE, worker id, or "system"
   std::string state; ///< closed, open or half_open
+  std::string since; ///< when it opened or half-opened; "" when closed
 };
 
 struct metrics_data {

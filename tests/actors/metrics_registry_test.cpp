@@ -31,8 +31,8 @@ store::metrics_data some_data() {
   x.invocations_remaining = 97;
   x.workers = {{"busy", 2}, {"paused", 1}};
   x.circuits.worker = {1, 1, 0};
-  x.breakers.push_back({"worker", "worker_1", "open"});
-  x.breakers.push_back({"worker", "worker_2", "closed"});
+  x.breakers.push_back({"worker", "worker_1", "open", ""});
+  x.breakers.push_back({"worker", "worker_2", "closed", ""});
   x.notifications = {{"sent", 3}};
   x.runs = {{"complete", 2}};
   x.active_run_started = 1'700'000'000.5;
@@ -148,7 +148,7 @@ TEST_CASE("circuits that are gone leave the state family") {
   metrics_registry reg;
   auto x = some_data();
   reg.update(x);
-  x.breakers = {{"system", "system", "open"}};
+  x.breakers = {{"system", "system", "open", ""}};
   reg.update(x);
   const auto s = samples(reg.exposition());
   CHECK(s.count("tdd_circuit_breaker_state{id=\"worker_1\",level=\"worker\","

@@ -61,7 +61,10 @@ TEST_CASE_FIXTURE(status_fixture, "status before any run: tasks and circuits") {
   CHECK(doc.at("budget").is_null());
   CHECK(doc.at("circuits")
         == nlohmann::json::parse(R"({"open": 0, "half_open": 0,
-                                     "flapping": 0, "health": "HEALTHY"})"));
+            "flapping": 0, "health": "HEALTHY", "not_closed": [],
+            "by_level": {"stage": {"closed": 0, "open": 0, "half_open": 0},
+                         "worker": {"closed": 0, "open": 0, "half_open": 0},
+                         "system": {"closed": 0, "open": 0, "half_open": 0}}})"));
 }
 
 TEST_CASE_FIXTURE(status_fixture, "status of an active run with workers") {
@@ -132,6 +135,8 @@ TEST_CASE_FIXTURE(status_fixture, "status of a halted run says why") {
   CHECK(has(text, "cost $0.17 (no cost cap), 12345 tokens\n"
                   "  Spent: invocation budget of 14 spent\n"));
   CHECK(has(text, "Circuits: DEGRADED (1 open, 0 half_open"));
+  // The open circuit by the id `circuits reset` takes.
+  CHECK(has(text, "\n  stage:A:green open"));
   const auto doc = cli::status_json(x);
   CHECK(doc.at("run").at("status") == "halted");
   CHECK(doc.at("run").at("alive") == false);
@@ -142,6 +147,11 @@ TEST_CASE_FIXTURE(status_fixture, "status of a halted run says why") {
   CHECK(doc.at("budget").at("invocations_remaining") == 0);
   CHECK(doc.at("circuits").at("open") == 1);
   CHECK(doc.at("circuits").at("health") == "DEGRADED");
+  CHECK(doc.at("circuits").at("by_level").at("stage").at("open") == 1);
+  const auto& unclosed = doc.at("circuits").at("not_closed");
+  REQUIRE(unclosed.size() == 1);
+  CHECK(unclosed[0].at("id") == "stage:A:green");
+  CHECK(unclosed[0].at("state") == "open");
 }
 
 TEST_CASE_FIXTURE(status_fixture,

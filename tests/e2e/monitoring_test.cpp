@@ -13,10 +13,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 
 using namespace tdd::test;
@@ -309,4 +311,35 @@ TEST_CASE("a real Prometheus scrapes serve and answers a query") {
   CHECK(prometheus.wait(20s));
   serve.signal(SIGTERM);
   CHECK(serve.wait(10s));
+}
+
+TEST_CASE("status --watch --json streams one document per refresh") {
+  run_repo r(one_task);
+  auto watch = r.repo.start_orchestrator(
+    {"status", "--watch", "--interval", "0.1", "--json"});
+  // A refresh before and one after the task changes.
+  REQUIRE_MESSAGE(
+    wait_until(
+      [&] { return watch.output().find("\"pending\":1") != std::string::npos; },
+      20s),
+    watch.output());
+  r.sql("UPDATE tasks SET status = 'blocked' WHERE key = 'A'");
+  REQUIRE_MESSAGE(
+    wait_until(
+      [&] { return watch.output().find("\"blocked\":1") != std::string::npos; },
+      20s),
+    watch.output());
+  watch.signal(SIGINT);
+  const auto done = watch.wait(10s);
+  REQUIRE_MESSAGE(done, watch.output());
+  CHECK(done->code == 0);
+  std::istringstream lines{done->out};
+  std::string line;
+  int docs = 0;
+  while (std::getline(lines, line)) {
+    const auto doc = nlohmann::json::parse(line);
+    CHECK(doc.at("tasks").at("total") == 1);
+    ++docs;
+  }
+  CHECK(docs >= 2);
 }
