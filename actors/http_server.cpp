@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <utility>
@@ -161,6 +162,7 @@ caf::error check_bindable(const http_address& address) {
 
 struct http_server::impl {
   httplib::Server server;
+  std::atomic<bool> ended{false}; ///< the accept loop returned
   std::thread thread;
 };
 
@@ -203,7 +205,16 @@ http_server::start(caf::actor_system& sys, metrics_actor handler,
   if (port < 0) {
     return cannot_listen(address);
   }
-  x->thread = std::thread{[&srv] { srv.listen_after_bind(); }};
+  auto& ended = x->ended;
+  x->thread = std::thread{[&srv, &ended] {
+    srv.listen_after_bind();
+    ended = true;
+  }};
+  // httplib's stop() does nothing before the loop runs: a server destroyed
+  // at once would then wait in accept() forever. Return once it runs.
+  while (!srv.is_running() && !ended) {
+    std::this_thread::yield();
+  }
   return std::unique_ptr<http_server>{
     new http_server(std::move(x), shown(address.host, port))};
 }
