@@ -350,6 +350,12 @@ circuit_hub_actor::behavior_type circuit_hub(self_pointer self,
     },
     [self](atom::changed, const circuit_change& x) {
       note_change(self, x.snapshot);
+      // Changes without events are snapshots (at subscription, after a
+      // reload): nothing happened that a listener has to hear about.
+      if (const auto& listener = self->state.config.listener;
+          listener && !x.events.empty()) {
+        self->send(listener, atom::changed_v, x);
+      }
     },
     [self](atom::idle) { return may_stop(self); },
   };

@@ -41,6 +41,9 @@ struct circuit_hub_config {
   /// How long a clean stage circuit stays without a message (and without
   /// being handed out) before it stops.
   caf::timespan idle_timeout = std::chrono::seconds{60};
+  /// Gets every change that has events, of every circuit (the Slack
+  /// notifier); null: nobody.
+  circuit_listener_actor listener;
 };
 
 struct circuit_hub_state {

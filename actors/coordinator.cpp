@@ -306,7 +306,7 @@ coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
         return std::max<int64_t>(1, left.count());
       }
       if (!st.budget->reserve()) {
-        halt(self, st.budget->exhausted_reason());
+        halt(self, st.budget->exhausted_reason(), "budget");
         return -1;
       }
       return 0;
@@ -378,7 +378,8 @@ coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
     [=](atom::changed, circuit_change& change) {
       if (change.snapshot.level == core::circuit_level::system
           && change.snapshot.state == core::circuit_state::open) {
-        halt(self, "system circuit open: too many workers failing");
+        halt(self, "system circuit open: too many workers failing",
+             "system_circuit");
       }
     },
     [=](atom::lost, const std::string& worker, int32_t remaining) {

@@ -126,13 +126,13 @@ void check_end(self_ptr self) {
   }
 }
 
-void halt(self_ptr self, std::string why) {
+void halt(self_ptr self, std::string why, std::string cause) {
   auto& st = self->state;
   if (!st.halt_reason.empty() || st.interrupted) {
     return;
   }
   st.halt_reason = std::move(why);
-  progress(self, progress_kind::halted, {}, {}, st.halt_reason);
+  progress(self, progress_kind::halted, {}, std::move(cause), st.halt_reason);
   release_waiters(self);
   check_end(self);
 }

@@ -47,7 +47,9 @@ void end_run(self_ptr self);
 void check_end(self_ptr self);
 
 /// No new dispatch; the run ends once the running tasks are given back.
-void halt(self_ptr self, std::string why);
+/// `cause` is the halted progress event's outcome, for the notifier:
+/// `budget`, `system_circuit` or `other`.
+void halt(self_ptr self, std::string why, std::string cause = "other");
 
 // -- actors/coordinator_merge.cpp --------------------------------------------
 

@@ -51,6 +51,8 @@ struct run_flags {
   std::vector<std::string> tasks;
   std::optional<int> phase;
   std::string http; ///< --http HOST:PORT; "" = no endpoints
+  /// --slack-webhook URL: a secret, which the loader never shows.
+  std::string slack_webhook;
 };
 
 std::vector<config::flag_value> setting_flags(const run_flags& f) {
@@ -73,6 +75,10 @@ std::vector<config::flag_value> setting_flags(const run_flags& f) {
   if (f.stage_timeout) {
     out.push_back(
       {"stage_timeout_s", "--stage-timeout", std::to_string(*f.stage_timeout)});
+  }
+  if (!f.slack_webhook.empty()) {
+    out.push_back(
+      {"notifications.slack_webhook", "--slack-webhook", f.slack_webhook});
   }
   return out;
 }
@@ -441,6 +447,11 @@ void add_run_command(CLI::App& parent, const global_options& opts,
   app->add_option("--http", flags->http,
                   "serve /metrics, /healthz and /api/status on HOST:PORT "
                   "while running, e.g. 127.0.0.1:8420");
+  auto* slack = app->add_option(
+    "--slack-webhook", flags->slack_webhook,
+    "post run and circuit notifications to this Slack webhook (a secret; "
+    "default SLACK_WEBHOOK_URL)");
+  slack->option_text("URL");
   app->add_flag("--dry-run", flags->dry_run,
                 "print the plan (waves, dependencies) and change nothing");
   app->footer(

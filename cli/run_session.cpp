@@ -4,6 +4,7 @@
 #include "actors/coordinator.hpp"
 #include "actors/http_server.hpp"
 #include "actors/metrics.hpp"
+#include "actors/notifier.hpp"
 #include "cli/monitor_views.hpp"
 #include "cli/output.hpp"
 #include "cli/progress_view.hpp"
@@ -68,14 +69,25 @@ size_t terminal_columns() {
   return 0;
 }
 
-/// The progress actor: feeds the view, redraws a live view every second.
+/// The progress actor: feeds the view (if any), redraws a live view every
+/// second, and forwards every event to the Slack notifier (if any).
 caf::behavior progress_actor(caf::event_based_actor* self,
-                             std::shared_ptr<progress_view> view, bool live) {
+                             std::shared_ptr<progress_view> view, bool live,
+                             notifier_actor notifier) {
   if (live) {
     self->delayed_send(self, std::chrono::seconds{1}, atom::tick_v);
   }
   return {
-    [=](atom::progress, const progress_event& e) { view->on_event(e); },
+    [=](atom::progress, const progress_event& e) {
+      if (view) {
+        view->on_event(e);
+      }
+      if (notifier) {
+        self->send(notifier, atom::progress_v, e);
+      }
+    },
+    // Answered after every event sent before it has been forwarded.
+    [=](atom::flush) { return true; },
     [=](atom::tick) {
       view->refresh(caf::timestamp{std::chrono::system_clock::now()});
       self->delayed_send(self, std::chrono::seconds{1}, atom::tick_v);
@@ -112,25 +124,66 @@ std::unique_ptr<http_server> start_http(caf::actor_system& sys,
   return std::move(*server);
 }
 
+/// With a webhook: the Slack notifier, on a thread of its own (its posts
+/// block), so a hanging Slack holds up nothing else.
+notifier_actor start_notifier(caf::actor_system& sys,
+                              const run_session_config& cfg,
+                              const store_actor& store, caf::timestamp wall) {
+  const auto& settings = cfg.settings.notifications;
+  if (!settings.slack_webhook) {
+    return {};
+  }
+  notifier_config nc;
+  nc.webhook = *settings.slack_webhook;
+  nc.throttle = settings.throttle_s;
+  nc.run_id = cfg.run_id;
+  nc.store = store;
+  nc.wall_start = wall;
+  return sys.spawn<caf::detached>(tdd::notifier, std::move(nc));
+}
+
+/// Lets the notifier send what is left (the run's finish above all) within
+/// its stop deadline. The progress actor answers `flush` after forwarding
+/// every event the coordinator sent before the summary, so the finish is
+/// in the notifier's mailbox before `stop`.
+void stop_notifier(caf::scoped_actor& self, const caf::actor& progress,
+                   const notifier_actor& notifier) {
+  if (!notifier) {
+    return;
+  }
+  self->request(progress, std::chrono::seconds{5}, atom::flush_v)
+    .receive([](bool) {}, [](caf::error&) {});
+  // A post under way when `stop` arrives may take its whole timeout before
+  // the deadline even starts: wait for both, and a little more.
+  const notifier_config defaults;
+  const auto wait
+    = defaults.stop_deadline + defaults.post_budget + std::chrono::seconds{2};
+  self->request(notifier, wait, atom::stop_v)
+    .receive([](bool) {}, [](caf::error&) {});
+  self->send_exit(notifier, caf::exit_reason::user_shutdown);
+}
+
 /// Spawns the run's actors in `sys`, waits for the end of the run and
 /// stops them; `sys`'s destructor then waits for the last one.
 run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
                        const sigset_t& signals,
                        const std::shared_ptr<progress_view>& view, bool live) {
-  caf::actor progress;
-  if (view) {
-    progress = sys.spawn(progress_actor, view, live);
-  }
-
   const auto wall = caf::timestamp{std::chrono::system_clock::now()};
   const auto steady = sys.clock().now();
   auto store = sys.spawn<caf::detached>(store::persistence, cfg.db_path);
+  auto notifier = start_notifier(sys, cfg, store, wall);
+  caf::actor progress;
+  if (view || notifier) {
+    progress = sys.spawn(progress_actor, view, live, notifier);
+  }
+
   metrics_actor monitor;
   auto http = start_http(sys, cfg, monitor);
   circuit_hub_config hub_cfg;
   hub_cfg.store = store;
   hub_cfg.settings = cfg.settings.circuits;
   hub_cfg.wall_start = wall;
+  hub_cfg.listener = notifier;
   auto hub = sys.spawn(circuit_hub, hub_cfg);
 
   const fs::path state = fs::path{cfg.repo_root} / ".orchestrator";
@@ -179,6 +232,7 @@ run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
       self->send_exit(monitor, caf::exit_reason::user_shutdown);
     }
     self->send_exit(hub, caf::exit_reason::user_shutdown);
+    stop_notifier(self, progress, notifier); // before the store's flush
     if (progress) {
       self->send_exit(progress, caf::exit_reason::user_shutdown);
     }

@@ -63,6 +63,11 @@ std::vector<std::string> make_environment(const command_spec& spec) {
   for (const auto& name : spec.env_remove) {
     vars.erase(name);
   }
+  // Our own secrets never reach a child: an agent that prints its
+  // environment would write them into the attempt logs (SPEC.md 8).
+  for (const auto* name : secret_variables) {
+    vars.erase(name);
+  }
   for (const auto& [name, value] : spec.env) {
     vars.insert_or_assign(name, value);
   }

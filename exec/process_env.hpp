@@ -10,8 +10,11 @@ namespace tdd::exec {
 
 struct command_spec;
 
-/// Our environment plus `spec.env` (overriding) minus `spec.env_remove`,
-/// as "NAME=value" entries sorted by name.
+/// Environment variables holding secrets of ours, never passed to a child.
+inline constexpr const char* secret_variables[] = {"SLACK_WEBHOOK_URL"};
+
+/// Our environment plus `spec.env` (overriding) minus `spec.env_remove`
+/// and `secret_variables`, as "NAME=value" entries sorted by name.
 std::vector<std::string> make_environment(const command_spec& spec);
 
 /// The executable `name` stands for: itself when it contains a '/'

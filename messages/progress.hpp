@@ -23,7 +23,8 @@ enum class progress_kind : uint8_t {
   merged,         ///< task landed on the target; detail = short commit id
   paused,         ///< dispatch paused (usage limit); detail = why, until when
   resumed,        ///< dispatch resumed
-  halted,         ///< no new dispatch; detail = why (budget, system circuit)
+  halted,         ///< no new dispatch; outcome = budget, system_circuit or
+                  ///< other; detail = why
   run_finished,   ///< outcome = complete|blocked|halted|interrupted
   worker_lost,    ///< the worker crashed holding task (the supervisor acts)
 };

@@ -98,6 +98,9 @@ using store_actor = caf::typed_actor<
   /// Sets the budget caps of a run (fire-and-forget).
   caf::reacts_to<atom::budget, int64_t, core::budget_limits>,
   /// Records what a run used so far (fire-and-forget; the last one wins).
-  caf::reacts_to<atom::budget, int64_t, core::budget_usage>>;
+  caf::reacts_to<atom::budget, int64_t, core::budget_usage>,
+  // -- notifications (messages/monitoring.hpp) -------------------------------
+  /// Records how one Slack notification ended (fire-and-forget, batched).
+  caf::reacts_to<atom::notify, notification_record>>;
 
 } // namespace tdd

@@ -9,6 +9,7 @@
 #include "core/task.hpp"
 #include "core/task_graph.hpp"
 #include "messages/control.hpp"
+#include "messages/monitoring.hpp"
 #include "messages/run.hpp"
 #include "messages/task.hpp"
 #include "store/metrics_data.hpp"
@@ -312,6 +313,14 @@ public:
   /// Every worker: local ones first, then by node; worker_2 before
   /// worker_10.
   [[nodiscard]] caf::expected<std::vector<worker_row>> list_workers();
+
+  // -- notifications (store/database_notifications.cpp) ----------------------
+
+  /// Inserts one row of `notifications`: run_id 0 is stored as NULL,
+  /// `created_at` is `x.at`, and so is `sent_at` when the outcome is
+  /// `sent` (NULL otherwise). errc::invalid_argument for an outcome the
+  /// table does not allow.
+  [[nodiscard]] caf::error record_notification(const notification_record& x);
 
   struct statements; // defined in store/database_statements.hpp
 

@@ -249,6 +249,10 @@ const std::pair<member, const char*> statement_table[] = {
    "COALESCE(current_task, ''), current_stage, restarts, started_at, "
    "heartbeat_at FROM workers "
    "ORDER BY COALESCE(node_id, ''), length(id), id"},
+  {&database::statements::insert_notification,
+   "INSERT INTO notifications (run_id, channel, event, subject, outcome, "
+   "tries, error, payload, created_at, sent_at) "
+   "VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
 };
 
 #undef TDD_UNCLAIM

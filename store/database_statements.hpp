@@ -78,6 +78,8 @@ struct database::statements {
   statement set_worker_state;
   statement heartbeat;
   statement list_workers;
+  // Notifications (store/database_notifications.cpp).
+  statement insert_notification;
 };
 
 /// Prepares every statement of `database::statements` on `db`.

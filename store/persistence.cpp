@@ -308,7 +308,8 @@ auto run_handlers(self_pointer self) {
     });
 }
 
-/// Handlers of what workers report: attempts, their state, the budget.
+/// Handlers of what workers report (attempts, their state, the budget)
+/// and of the notifier's records.
 auto work_handlers(self_pointer self) {
   return std::make_tuple(
     [self](atom::attempt, const attempt_start& x) {
@@ -336,6 +337,9 @@ auto work_handlers(self_pointer self) {
     },
     [self](atom::budget, int64_t run_id, const core::budget_usage& x) {
       write(self, [&](database& db) { return db.record_budget(run_id, x); });
+    },
+    [self](atom::notify, const notification_record& x) {
+      write(self, [&](database& db) { return db.record_notification(x); });
     });
 }
 

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -183,4 +184,46 @@ TEST_CASE_FIXTURE(hub_fixture,
   CHECK(get(first).state == circuit_state::closed);
   advance(60s);
   CHECK(state_of(hub).stages.empty());
+}
+
+TEST_CASE_FIXTURE(hub_fixture,
+                  "the listener hears every change with events and no bare "
+                  "snapshot") {
+  auto listener = spawn(test::recorder, std::string{"notifier"});
+  circuit_hub_config config;
+  config.store = store;
+  config.settings = settings;
+  config.wall_start = wall_now();
+  config.listener = listener;
+  auto hub = spawn(circuit_hub, std::move(config));
+  auto wc = worker(hub);
+  fail(wc, failure_kind::worker, 3); // the only worker: the system opens too
+  fail(stage(hub, "B", "green"), failure_kind::task, 3);
+  const auto& changes
+    = caf::actor_cast<
+        circuit_listener_actor::stateful_pointer<test::recorder_state>>(
+        listener)
+        ->state.changes;
+  // The hub's children each sent it a snapshot at subscription: none of
+  // those arrived here.
+  REQUIRE(!changes.empty());
+  CHECK(std::all_of(changes.begin(), changes.end(),
+                    [](const circuit_change& x) { return !x.events.empty(); }));
+  const auto opened = [&](circuit_level level, const std::string& id) {
+    return std::count_if(
+      changes.begin(), changes.end(), [&](const circuit_change& x) {
+        return x.snapshot.level == level && x.snapshot.identifier == id
+               && std::any_of(x.events.begin(), x.events.end(),
+                              [](const core::circuit_event& e) {
+                                return e.type
+                                         == circuit_event_type::state_change
+                                       && e.to == circuit_state::open;
+                              });
+      });
+  };
+  CHECK(opened(circuit_level::worker, "worker_1") == 1);
+  CHECK(opened(circuit_level::system, "system") == 1);
+  CHECK(opened(circuit_level::stage, "B:green") == 1);
+  // 3 failures of the worker, 3 of the stage, the system opening.
+  CHECK(changes.size() == 7);
 }

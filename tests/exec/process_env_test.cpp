@@ -60,3 +60,12 @@ TEST_CASE_FIXTURE(process_fixture, "check_directory") {
   CHECK(exec::check_directory(dir.file("f"))
         == "cannot chdir to " + dir.file("f") + ": Not a directory");
 }
+
+TEST_CASE("make_environment: our secrets never reach a child") {
+  ::setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/SECRET", 1);
+  const auto env = exec::make_environment(exec::command_spec{});
+  for (const auto& entry : env) {
+    CHECK(entry.find("SECRET") == std::string::npos);
+  }
+  ::unsetenv("SLACK_WEBHOOK_URL");
+}
