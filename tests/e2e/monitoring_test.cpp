@@ -343,3 +343,42 @@ TEST_CASE("status --watch --json streams one document per refresh") {
   }
   CHECK(docs >= 2);
 }
+
+TEST_CASE("serve survives clients that reset the connection mid-answer") {
+  run_repo r(diamond);
+  auto serve = r.repo.start_orchestrator({"serve", "--bind", "127.0.0.1:0"});
+  const auto base = serving_url(serve);
+  const int port = std::stoi(base.substr(base.rfind(':') + 1));
+  // Many pipelined requests to a client with a tiny receive window: the
+  // server's writes stall, then the client resets the connection (SO_LINGER
+  // 0), so the next write meets a dead socket, which raises SIGPIPE unless
+  // it is ignored.
+  for (int i = 0; i < 5; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    int small = 1024;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+    std::string ask;
+    for (int j = 0; j < 300; ++j) {
+      ask += "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    }
+    CHECK(write(fd, ask.data(), ask.size())
+          == static_cast<ssize_t>(ask.size()));
+    char first[64];
+    CHECK(read(fd, first, sizeof(first)) > 0); // the server is answering
+    linger reset{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    close(fd);
+  }
+  CHECK(get(base, "/healthz").status == 200);
+  CHECK_FALSE(serve.wait(0ms)); // still serving
+  serve.signal(SIGTERM);
+  const auto done = serve.wait(10s);
+  REQUIRE_MESSAGE(done, serve.output());
+  CHECK(done->code == 0);
+}
