@@ -5,6 +5,7 @@
 #include "e2e/harness.hpp"
 #include "e2e/run_repo.hpp"
 #include "exposition.hpp"
+#include "loopback.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
@@ -69,35 +70,6 @@ std::string promtool_check(const temp_repo& repo, const std::string& text) {
     = repo.run({"sh", "-c", "promtool check metrics < exposition.txt 2>&1"});
   return r.code == 0 ? std::string{} : r.out + r.err;
 }
-
-/// A TCP socket bound to a free port of 127.0.0.1, closed on destruction:
-/// listening keeps the port busy; closing frees it for a program that
-/// cannot pick a port itself.
-class loopback_port {
-public:
-  explicit loopback_port(bool listening) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-    socklen_t len = sizeof(a);
-    REQUIRE(getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port_ = ntohs(a.sin_port);
-    if (listening) {
-      REQUIRE(listen(fd_, 1) == 0);
-    }
-  }
-  ~loopback_port() { close(fd_); }
-  loopback_port(const loopback_port&) = delete;
-  loopback_port& operator=(const loopback_port&) = delete;
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
-private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 } // namespace
 

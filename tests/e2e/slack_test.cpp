@@ -4,19 +4,13 @@
 
 #include "e2e/harness.hpp"
 #include "e2e/run_repo.hpp"
+#include "loopback.hpp"
 
 #include <doctest/doctest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <nlohmann/json.hpp>
-#include <pthread.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -24,7 +18,6 @@
 #include <mutex>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace tdd::test;
@@ -47,44 +40,16 @@ enum class slack_mode { ok, rate_limit_once, hang };
 class mock_slack {
 public:
   explicit mock_slack(slack_mode mode) : mode_(mode) {
-    server_.Post(hook_path,
-                 [this](const httplib::Request& req, httplib::Response& res) {
-                   answer(req, res);
-                 });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    REQUIRE(port_ > 0);
-    thread_ = std::thread{[this] {
-      // A caller that gave up leaves a closed socket to answer on, and
-      // httplib sends without MSG_NOSIGNAL; its pool threads inherit this.
-      sigset_t pipe;
-      sigemptyset(&pipe);
-      sigaddset(&pipe, SIGPIPE);
-      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
-      server_.listen_after_bind();
-      ended_ = true;
-    }};
-    // httplib's stop() is lost before the accept loop runs.
-    while (!server_.is_running() && !ended_) {
-      std::this_thread::yield();
-    }
-  }
-
-  ~mock_slack() {
-    {
-      const std::lock_guard<std::mutex> guard{mutex_};
-      released_ = true;
-    }
-    released_cv_.notify_all();
-    server_.stop();
-    thread_.join();
+    http_.server().Post(hook_path,
+                        [this](const httplib::Request& req,
+                               httplib::Response& res) { answer(req, res); });
+    http_.start();
   }
 
   mock_slack(const mock_slack&) = delete;
   mock_slack& operator=(const mock_slack&) = delete;
 
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_) + hook_path;
-  }
+  std::string url() const { return http_.base() + hook_path; }
 
   /// The bodies Slack accepted, in order of arrival.
   std::vector<std::string> accepted() {
@@ -103,7 +68,8 @@ private:
     std::unique_lock<std::mutex> lock{mutex_};
     ++requests_;
     if (mode_ == slack_mode::hang) {
-      released_cv_.wait(lock, [this] { return released_; });
+      lock.unlock();
+      http_.hold();
       res.set_content("ok", "text/plain");
       return;
     }
@@ -118,15 +84,11 @@ private:
   }
 
   slack_mode mode_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::atomic<bool> ended_{false};
   std::mutex mutex_;
-  std::condition_variable released_cv_;
-  bool released_ = false;
   int requests_ = 0;
   std::vector<std::string> accepted_;
+  /// Last: destroyed first, so no handler runs on a half-destroyed mock.
+  http_test_server http_;
 };
 
 /// curl honours proxies from the environment: keep loopback direct.

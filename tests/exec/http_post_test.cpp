@@ -4,20 +4,14 @@
 
 #include "exec/http_post.hpp"
 
+#include "loopback.hpp"
+
 #include <doctest/doctest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <csignal>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace tdd;
@@ -27,51 +21,13 @@ namespace {
 
 constexpr const char* secret_path = "/services/T000/B000/SECRETTOKEN";
 
-/// A server on its own thread, stopped and joined on destruction. Handlers
-/// are added before `start`.
-struct mock_server {
-  httplib::Server server;
-  int port = 0;
-  std::thread thread;
-  std::atomic<bool> ended{false};
+/// A mock peer that records what arrives; handlers are added to `server`
+/// before `start`.
+struct mock_server : test::http_test_server {
+  httplib::Server& server = http_test_server::server();
   std::mutex mutex;
-  std::condition_variable released_cv;
-  bool released = false;
   std::vector<std::string> bodies;
   std::vector<std::string> content_types;
-
-  mock_server() {
-    port = server.bind_to_any_port("127.0.0.1");
-    REQUIRE(port > 0);
-  }
-
-  ~mock_server() {
-    release();
-    server.stop();
-    if (thread.joinable()) {
-      thread.join();
-    }
-  }
-
-  mock_server(const mock_server&) = delete;
-  mock_server& operator=(const mock_server&) = delete;
-
-  void start() {
-    thread = std::thread{[this] {
-      // A client that gave up leaves a closed socket to answer on; httplib
-      // sends without MSG_NOSIGNAL. Its pool threads inherit this mask.
-      sigset_t pipe;
-      sigemptyset(&pipe);
-      sigaddset(&pipe, SIGPIPE);
-      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
-      server.listen_after_bind();
-      ended = true;
-    }};
-    // httplib's stop() is lost before the accept loop runs.
-    while (!server.is_running() && !ended) {
-      std::this_thread::yield();
-    }
-  }
 
   /// Records what arrived (under the lock: handlers run on pool threads).
   void note(const httplib::Request& req) {
@@ -80,37 +36,12 @@ struct mock_server {
     content_types.push_back(req.get_header_value("Content-Type"));
   }
 
-  /// Blocks the calling handler until the test releases it.
-  void hold() {
-    std::unique_lock<std::mutex> lock{mutex};
-    released_cv.wait(lock, [this] { return released; });
-  }
-
-  void release() {
-    {
-      const std::lock_guard<std::mutex> guard{mutex};
-      released = true;
-    }
-    released_cv.notify_all();
-  }
-
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port) + secret_path;
-  }
+  std::string url() const { return base() + secret_path; }
 };
 
-/// A loopback port with nobody listening: bound, then closed.
+/// A loopback port with nobody listening.
 int closed_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-  socklen_t len = sizeof(a);
-  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  close(fd);
-  return ntohs(a.sin_port);
+  return test::loopback_port{false}.port();
 }
 
 void check_no_secret(const exec::http_post_result& r) {
