@@ -45,12 +45,11 @@ http_reply render(self_ptr self, const endpoint_view& view) {
 http_reply scrape(self_ptr self) {
   std::string why;
   if (auto* db = database_of(self, why)) {
-    auto data = db->metrics_data();
-    if (data) {
-      self->state.registry->update(*data);
-      return {200, exposition_content_type, self->state.registry->exposition()};
+    auto text = self->state.registry->scrape(*db);
+    if (text) {
+      return {200, exposition_content_type, std::move(*text)};
     }
-    why = describe(data.error());
+    why = describe(text.error());
     forget_database(self);
   }
   return {503, "text/plain; charset=utf-8",

@@ -1,5 +1,7 @@
 #include "actors/metrics_registry.hpp"
 
+#include "store/database.hpp"
+
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -433,6 +435,15 @@ std::string metrics_registry::exposition() const {
       });
   }
   return prometheus::TextSerializer{}.Serialize(families);
+}
+
+caf::expected<std::string> metrics_registry::scrape(store::database& db) {
+  auto data = db.metrics_data();
+  if (!data) {
+    return std::move(data.error());
+  }
+  update(*data);
+  return exposition();
 }
 
 } // namespace tdd

@@ -8,9 +8,15 @@
 
 #include "store/metrics_data.hpp"
 
+#include <caf/expected.hpp>
+
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace tdd::store {
+class database;
+} // namespace tdd::store
 
 namespace tdd {
 
@@ -38,6 +44,10 @@ public:
 
   /// The text exposition (format 0.0.4) of every family.
   std::string exposition() const;
+
+  /// One scrape: reads `db` (database::metrics_data), updates, and returns
+  /// the exposition; the read's error otherwise.
+  [[nodiscard]] caf::expected<std::string> scrape(store::database& db);
 
 private:
   struct impl;

@@ -29,14 +29,13 @@ int run_metrics(const global_options& opts) {
   if (!db) {
     return exit_code::bad_input;
   }
-  auto data = db->metrics_data();
-  if (!data) {
-    print_error(describe(data.error()));
+  metrics_registry registry;
+  auto text = registry.scrape(*db);
+  if (!text) {
+    print_error(describe(text.error()));
     return exit_code::bad_input;
   }
-  metrics_registry registry;
-  registry.update(*data);
-  std::cout << registry.exposition();
+  std::cout << *text;
   return exit_code::ok;
 }
 
@@ -63,30 +62,25 @@ int run_serve(const global_options& opts, const std::string& bind) {
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::tdd>();
   caf::actor_system sys{cfg};
-  auto handler = sys.spawn<caf::detached>(tdd::metrics,
-                                          monitor_config(ws->db_path.string()));
-  int code = exit_code::ok;
-  {
-    auto server = http_server::start(sys, handler, *address);
-    if (!server) {
-      print_error("--bind: " + describe(server.error()));
-      code = exit_code::bad_input;
-    } else {
-      std::cerr << "serving " << (*server)->url()
-                << "/metrics, /healthz and /api/status from "
-                << ws->db_path.string() << " (Ctrl-C stops)" << std::endl;
-      if (!is_loopback(address->host)) {
-        std::cerr << "note: listening beyond this host on " << address->host
-                  << "; the endpoints are read-only and unauthenticated"
-                  << std::endl;
-      }
-      int sig = 0;
-      sigwait(&signals.set(), &sig);
-    } // the server stops before its handler
+  auto endpoints = start_monitoring(sys, ws->db_path.string(), *address);
+  if (!endpoints) {
+    print_error("--bind: " + describe(endpoints.error()));
+    return exit_code::bad_input;
   }
+  std::cerr << "serving " << endpoints->server->url()
+            << "/metrics, /healthz and /api/status from "
+            << ws->db_path.string() << " (Ctrl-C stops)" << std::endl;
+  if (!is_loopback(address->host)) {
+    std::cerr << "note: listening beyond this host on " << address->host
+              << "; the endpoints are read-only and unauthenticated"
+              << std::endl;
+  }
+  int sig = 0;
+  sigwait(&signals.set(), &sig);
+  endpoints->server.reset(); // no request reaches the handler any more
   caf::scoped_actor self{sys};
-  self->send_exit(handler, caf::exit_reason::user_shutdown);
-  return code;
+  self->send_exit(endpoints->handler, caf::exit_reason::user_shutdown);
+  return exit_code::ok;
 }
 
 } // namespace

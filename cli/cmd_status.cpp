@@ -37,9 +37,7 @@ bool show_status(const global_options& opts, store::database& db,
   data->db_path = ws.db_path.string();
   if (opts.json && watching) {
     // One document per line: a stream a script can read line by line.
-    out << status_json(*data).dump(-1, ' ', false,
-                                   nlohmann::json::error_handler_t::replace)
-        << '\n';
+    out << json_line(status_json(*data));
   } else if (opts.json) {
     print_json(status_json(*data), out);
   } else {

@@ -143,6 +143,11 @@ void print_json(const nlohmann::json& doc, std::ostream& out) {
       << '\n';
 }
 
+std::string json_line(const nlohmann::json& doc) {
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+         + '\n';
+}
+
 void print_error(std::string_view message) {
   std::cerr << "orchestrator: " << message << '\n';
 }

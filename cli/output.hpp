@@ -37,6 +37,10 @@ void print_json(const nlohmann::json& doc);
 /// As print_json, to `out`.
 void print_json(const nlohmann::json& doc, std::ostream& out);
 
+/// The document on one line with a newline, invalid UTF-8 replaced as in
+/// print_json: for streams of documents and HTTP bodies.
+std::string json_line(const nlohmann::json& doc);
+
 /// Writes `orchestrator: <message>` to stderr.
 void print_error(std::string_view message);
 

@@ -95,33 +95,28 @@ caf::behavior progress_actor(caf::event_based_actor* self,
   };
 }
 
-/// `run --http`: the metrics actor and the HTTP server, for the whole run.
-/// cmd_run checked the address; if it cannot be bound now after all, the
-/// run goes on without it and says so.
-std::unique_ptr<http_server> start_http(caf::actor_system& sys,
-                                        const run_session_config& cfg,
-                                        metrics_actor& monitor) {
+/// `run --http`: the monitoring endpoints for the whole run. cmd_run
+/// checked the address; if it cannot be bound now after all, the run goes
+/// on without them and says so.
+monitor_endpoints start_http(caf::actor_system& sys,
+                             const run_session_config& cfg) {
   if (cfg.http.empty()) {
-    return nullptr;
+    return {};
   }
   auto address = parse_http_address(cfg.http);
-  if (!address) {
-    print_error("--http: " + describe(address.error()));
-    return nullptr;
-  }
-  monitor = sys.spawn<caf::detached>(tdd::metrics, monitor_config(cfg.db_path));
-  auto server = http_server::start(sys, monitor, *address);
-  if (!server) {
-    print_error("--http: " + describe(server.error())
+  auto endpoints = address ? start_monitoring(sys, cfg.db_path, *address)
+                           : caf::expected<monitor_endpoints>{address.error()};
+  if (!endpoints) {
+    print_error("--http: " + describe(endpoints.error())
                 + "; the run goes on without it");
-    return nullptr;
+    return {};
   }
   if (cfg.verbosity >= 0) {
-    std::cerr << "serving " << (*server)->url()
+    std::cerr << "serving " << endpoints->server->url()
               << "/metrics, /healthz and /api/status while the run lasts"
               << std::endl;
   }
-  return std::move(*server);
+  return std::move(*endpoints);
 }
 
 /// With a webhook: the Slack notifier, on a thread of its own (its posts
@@ -177,8 +172,7 @@ run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
     progress = sys.spawn(progress_actor, view, live, notifier);
   }
 
-  metrics_actor monitor;
-  auto http = start_http(sys, cfg, monitor);
+  auto http = start_http(sys, cfg);
   circuit_hub_config hub_cfg;
   hub_cfg.store = store;
   hub_cfg.settings = cfg.settings.circuits;
@@ -226,10 +220,10 @@ run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
                [&](caf::error& err) {
                  summary.reason = "the run stopped: " + describe(err);
                });
-    http.reset(); // no request reaches the actors while they stop
+    http.server.reset(); // no request reaches the actors while they stop
     self->send_exit(coordinator, caf::exit_reason::user_shutdown);
-    if (monitor) {
-      self->send_exit(monitor, caf::exit_reason::user_shutdown);
+    if (http.handler) {
+      self->send_exit(http.handler, caf::exit_reason::user_shutdown);
     }
     self->send_exit(hub, caf::exit_reason::user_shutdown);
     stop_notifier(self, progress, notifier); // before the store's flush

@@ -63,16 +63,20 @@ nlohmann::json levels_json(const core::health_input& c) {
           {"system", level(c.system)}};
 }
 
+/// The id `circuits reset` takes: stage:TASK:STAGE, worker:ID, system.
+std::string circuit_id(const store::breaker_state& b) {
+  return core::display_id(
+    core::parse_circuit_level(b.level).value_or(core::circuit_level::stage),
+    b.id);
+}
+
 nlohmann::json unclosed_json(const std::vector<store::breaker_state>& xs) {
   auto out = nlohmann::json::array();
   for (const auto& b : xs) {
-    out.push_back(
-      {{"id", core::display_id(core::parse_circuit_level(b.level).value_or(
-                                 core::circuit_level::stage),
-                               b.id)},
-       {"state", b.state},
-       {"since",
-        b.since.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.since)}});
+    out.push_back({{"id", circuit_id(b)},
+                   {"state", b.state},
+                   {"since", b.since.empty() ? nlohmann::json(nullptr)
+                                             : nlohmann::json(b.since)}});
   }
   return out;
 }
@@ -283,12 +287,8 @@ std::string status_text(const status_data& x, core::wall_time now) {
   constexpr size_t shown = 5;
   for (size_t i = 0; i < x.unclosed.size() && i < shown; ++i) {
     const auto& b = x.unclosed[i];
-    const auto level = core::parse_circuit_level(b.level);
-    out << "  "
-        << printable(
-             core::display_id(level.value_or(core::circuit_level::stage), b.id))
-        << ' ' << b.state << (b.since.empty() ? "" : " since " + b.since)
-        << '\n';
+    out << "  " << printable(circuit_id(b)) << ' ' << b.state
+        << (b.since.empty() ? "" : " since " + b.since) << '\n';
   }
   if (x.unclosed.size() > shown) {
     out << "  and " << x.unclosed.size() - shown
