@@ -20,8 +20,8 @@ caf::timestamp wall_now(self_pointer self) {
 
 // -- records ------------------------------------------------------------------
 
-/// Ends one notification: to the store, the counters and, when it failed,
-/// one warn line naming event and subject (never the webhook).
+/// Ends one notification: to the store, the recent records and, when it
+/// failed, one warn line naming event and subject (never the webhook).
 void record(self_pointer self, const slack_notification& note,
             const std::string& payload, const std::string& outcome,
             int32_t tries, const std::string& error) {
@@ -35,12 +35,7 @@ void record(self_pointer self, const slack_notification& note,
   r.error = error;
   r.payload = payload;
   r.at = wall_now(self);
-  if (outcome == "sent") {
-    ++st.sent;
-  } else if (outcome == "throttled") {
-    ++st.throttled;
-  } else {
-    ++st.failed;
+  if (outcome == "failed") {
     core::log_line("warn", self->name(), self->id(), "notification_failed",
                    {{"notification", r.event},
                     {"subject", r.subject},

@@ -109,10 +109,7 @@ struct notifier_state {
   std::vector<caf::typed_response_promise<bool>> stop_waiters;
   bool stopped = false; ///< `stop` was answered
   bool gave_up = false; ///< something was recorded failed at shutdown
-  /// What happened, for tests and debugging: counts, and the last records.
-  int64_t sent = 0;
-  int64_t throttled = 0;
-  int64_t failed = 0;
+  /// The last records, for tests and debugging (the store has them all).
   std::deque<notification_record> recent;
 };
 
