@@ -173,7 +173,9 @@ void on_worker_lost(self_ptr self, const std::string& id, int32_t remaining) {
                                     {},
                                     std::string{core::reason::worker_crashed}});
   }
-  if (remaining == 0 && !st.ending) {
+  // A node's worker (remaining < 0), or the last local one while nodes
+  // may join: the run goes on.
+  if (remaining == 0 && !st.ending && !st.cfg.gateway) {
     halt(self, "every worker stopped: a worker that crashes is restarted, "
                "but at most "
                  + std::to_string(st.cfg.supervision.max_restarts)
@@ -237,6 +239,9 @@ void start(self_ptr self) {
       });
   self->send(st.cfg.worker.store, atom::subscribe_v,
              caf::actor_cast<control_listener_actor>(self));
+  if (st.cfg.gateway) {
+    self->send(st.cfg.gateway, atom::run_v, caf::actor_cast<caf::actor>(self));
+  }
 }
 
 void renew_leases(self_ptr self) {

@@ -14,6 +14,7 @@
 #include "actors/worker.hpp"
 #include "core/budget.hpp"
 #include "core/task_graph.hpp"
+#include "messages/cluster.hpp"
 #include "messages/run_actors.hpp"
 #include "messages/store_actor.hpp"
 
@@ -59,6 +60,13 @@ struct coordinator_config {
   /// Restart policy and worker factory of the supervisor; its worker,
   /// workers and worktrees_dir are the fields above.
   supervisor_config supervision;
+  /// `run --listen` (SPEC.md 7): the gateway nodes join through. It learns
+  /// the coordinator at the start and stops the nodes at the end. Null
+  /// without --listen.
+  gateway_actor gateway;
+  /// With a gateway: the shared git remote. Node branches are fetched from
+  /// it before their merge; the target is pushed to it after every merge.
+  std::string remote;
 };
 
 struct coordinator_state {
@@ -93,6 +101,7 @@ struct coordinator_state {
   bool ending = false; ///< workers told to stop
   supervisor_actor supervisor;
   bool workers_down = false; ///< the supervisor stopped every worker
+  bool nodes_down = false;   ///< the gateway stopped every node
   caf::actor_clock::time_point last_renew;
   std::deque<merge_item> merges;
   std::optional<merge_item> merging;

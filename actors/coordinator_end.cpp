@@ -24,6 +24,24 @@ void end_run(self_ptr self) {
   }
   st.ending = true;
   release_waiters(self);
+  if (!st.cfg.gateway) {
+    st.nodes_down = true;
+  } else {
+    // Each node answers once its workers gave their tasks back, or the
+    // gateway gives up on it after its stop timeout.
+    self->request(st.cfg.gateway, caf::infinite, atom::stop_v)
+      .then(
+        [=](bool) {
+          self->state.nodes_down = true;
+          check_end(self);
+        },
+        [=](caf::error& err) {
+          core::log_line("warn", self->name(), self->id(), "nodes_not_stopped",
+                         {{"error", describe(err)}});
+          self->state.nodes_down = true;
+          check_end(self);
+        });
+  }
   if (!st.supervisor) {
     st.workers_down = true; // the run ended before it had workers
     check_end(self);
@@ -110,7 +128,7 @@ void check_end(self_ptr self) {
     return;
   }
   if (st.ending) {
-    if (st.workers_down) {
+    if (st.workers_down && st.nodes_down) {
       finalize(self);
     }
     return;

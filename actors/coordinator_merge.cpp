@@ -1,4 +1,5 @@
 #include "actors/coordinator_internal.hpp"
+#include "actors/worker_git.hpp"
 #include "core/log.hpp"
 #include "exec/command.hpp"
 #include "exec/merge_queue.hpp"
@@ -70,10 +71,28 @@ void start_merge(self_ptr self) {
   req.single_branch = st.cfg.single_branch;
   auto verify_all = core::expand_placeholders(
     spec.verify_all.empty() ? spec.verify : spec.verify_all, spec);
+  // A node's task (no worktree here) was pushed to the shared remote.
+  const auto from_remote = st.merging->worktree.empty() ? st.cfg.remote : "";
   st.job.start(self, [req = std::move(req), verify_all = std::move(verify_all),
-                      timeout = st.cfg.stage_timeout](const auto& cancel) {
+                      timeout = st.cfg.stage_timeout, from_remote,
+                      remote = st.cfg.remote](const auto& cancel) {
     try {
-      return merge_now(req, verify_all, timeout, cancel);
+      if (!from_remote.empty()) {
+        if (auto err = fetch_task_branch(req.repo, from_remote, req.key);
+            !err.empty()) {
+          return merge_report{"error", {}, {}, err, {}};
+        }
+      }
+      auto report = merge_now(req, verify_all, timeout, cancel);
+      if (!remote.empty() && report.status == "merged") {
+        // Nodes fetch the target before each task: dependents see this.
+        if (auto err = push_target(req.repo, remote, req.target);
+            !err.empty()) {
+          core::log_line("warn", "coordinator", 0, "push_failed",
+                         {{"task", req.key}, {"error", err}});
+        }
+      }
+      return report;
     } catch (const std::exception& e) {
       // The worker records a git error; the coordinator goes on.
       return merge_report{"error", {}, {}, e.what(), {}};

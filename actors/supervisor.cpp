@@ -133,6 +133,17 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
   // whether any worker is left.
   self->send(st.coordinator, atom::lost_v, id, remaining(self));
   answer_stop(self);
+  if (st.cfg.quit_when_idle && !st.stopping && remaining(self) == 0) {
+    if (st.gave_up) {
+      self->quit(caf::make_error(
+        caf::sec::runtime_error,
+        "every worker stopped: a worker that crashes is restarted, but at "
+        "most "
+          + std::to_string(st.cfg.max_restarts) + " times a minute"));
+    } else {
+      self->quit();
+    }
+  }
 }
 
 } // namespace
@@ -143,8 +154,18 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
   self->state.cfg = std::move(cfg);
   self->state.coordinator = std::move(coordinator);
   self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    if (msg.reason == caf::exit_reason::normal) {
+      return;
+    }
+    for (const auto& [id, w] : self->state.alive) {
+      self->send_exit(w, msg.reason);
+    }
+    self->quit(msg.reason);
+  });
   for (int32_t i = 1; i <= self->state.cfg.workers; ++i) {
-    spawn_worker(self, "worker_" + std::to_string(i));
+    spawn_worker(self,
+                 self->state.cfg.id_prefix + "worker_" + std::to_string(i));
   }
   return {
     [=](atom::stop) -> caf::result<bool> {

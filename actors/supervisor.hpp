@@ -13,7 +13,8 @@
 //     restart_window already: then it restarts nothing more on this node.
 // A worker that stops on its own (no more work) is not restarted. On
 // `stop` every worker is told to stop and the reply comes once the last
-// one is down.
+// one is down. An exit message (its coordinator or node going away)
+// takes every worker down with it, so none outlives its supervisor.
 
 #include "actors/worker.hpp"
 #include "messages/circuit_actors.hpp"
@@ -54,6 +55,13 @@ struct supervisor_config {
   caf::timespan restart_window = std::chrono::seconds{60};
   /// Empty: actors/worker.hpp's worker.
   worker_factory spawn;
+  /// Put before every worker id: "" on the coordinator, "<node>." on a
+  /// node (its workers are <node>.worker_N).
+  std::string id_prefix;
+  /// A node's supervisor ends once no worker is left (normally; with an
+  /// error when the restart limit was hit). The coordinator's stays until
+  /// it is stopped.
+  bool quit_when_idle = false;
 };
 
 struct supervisor_state {

@@ -131,7 +131,7 @@ void begin_task(self_ptr self, task_assignment a) {
                             commit = st.current->start_commit](const auto&) {
           worker_job_result out;
           auto w = prepare_worktree(cfg.repo_root, cfg.worktree, cfg.target,
-                                    task, resume, commit);
+                                    task, resume, commit, cfg.remote);
           out.error = std::move(w.error);
           out.red_blob = std::move(w.red_blob);
           out.resumed = w.resumed;
@@ -244,6 +244,7 @@ worker(worker_actor::stateful_pointer<worker_state> self, worker_config cfg,
     });
   worker_registration reg;
   reg.id = st.cfg.id;
+  reg.node = st.cfg.node;
   reg.run_id = st.cfg.run_id;
   reg.at = wall_now(self);
   self->send(st.cfg.store, atom::worker_v, std::move(reg));

@@ -53,6 +53,12 @@ struct worker_config {
   caf::timespan request_timeout = std::chrono::seconds{30};
   /// How often a paused worker looks at its circuit again.
   caf::timespan pause_poll = std::chrono::seconds{1};
+  /// The node this worker runs on (SPEC.md 7); "" on the coordinator.
+  std::string node;
+  /// On a node: the shared git remote of its clone. Before each task the
+  /// target is fetched from it, and a finished task branch is pushed to it
+  /// before the coordinator is asked to merge. "" on the coordinator.
+  std::string remote;
   /// Test-only crashes (actors/fault_injection.hpp); null in real runs.
   std::shared_ptr<fault_plan> fault;
 };

@@ -2,6 +2,7 @@
 // call, ask the worker circuit and the task's stage circuit, record the
 // attempt and run the stage on the blocking job; report to the circuits.
 
+#include "actors/worker_git.hpp"
 #include "actors/worker_internal.hpp"
 #include "core/log.hpp"
 #include "messages/circuit.hpp"
@@ -36,6 +37,10 @@ std::string log_path(self_ptr self, bool absolute) {
     = std::filesystem::path{st.cfg.logs_dir} / st.current->task.key / name;
   if (absolute) {
     return p.string();
+  }
+  if (!st.cfg.node.empty()) {
+    // On another host: where to find it there.
+    return st.cfg.node + ":" + p.string();
   }
   return p.lexically_relative(st.cfg.repo_root).string();
 }
@@ -115,18 +120,22 @@ void start_attempt(self_ptr self, stage_circuit_actor circuit) {
   req.timeout
     = exec::stage_timeout(st.cfg.stage_timeout, st.current->task.complexity);
   req.kill_grace = st.cfg.kill_grace;
-  st.job.start(self, [req = std::move(req), fault = st.cfg.fault,
-                      id = st.cfg.id](const auto& cancel) {
-    auto run = req;
-    run.cancel = cancel;
-    std::error_code ec;
-    std::filesystem::create_directories(
-      std::filesystem::path{run.log_path}.parent_path(), ec);
-    worker_job_result out;
-    out.outcome = exec::run_stage(run);
-    inject_fault(fault, fault_point::stage_job, id);
-    return out;
-  });
+  st.job.start(self,
+               [req = std::move(req), fault = st.cfg.fault, id = st.cfg.id,
+                remote = st.cfg.remote](const auto& cancel) {
+                 auto run = req;
+                 run.cancel = cancel;
+                 std::error_code ec;
+                 std::filesystem::create_directories(
+                   std::filesystem::path{run.log_path}.parent_path(), ec);
+                 worker_job_result out;
+                 out.outcome = exec::run_stage(run);
+                 if (!remote.empty()) {
+                   publish_task_branch(run, remote, out.outcome);
+                 }
+                 inject_fault(fault, fault_point::stage_job, id);
+                 return out;
+               });
   // The job's `done` carries the id; the circuit rides along in state.
   self->state.pending_circuit = std::move(circuit);
   inject_fault(st.cfg.fault, fault_point::stage_start, st.cfg.id);

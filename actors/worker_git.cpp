@@ -129,9 +129,20 @@ worktree_start prepare_worktree(const std::string& repo_root,
                                 const std::string& worktree,
                                 const std::string& target,
                                 const core::task_spec& task, bool resume,
-                                const std::string& start_commit) {
+                                const std::string& start_commit,
+                                const std::string& remote) {
   const std::lock_guard<std::mutex> switching{worktree_switch};
   worktree_start out;
+  if (!remote.empty()) {
+    const auto fetched = git::run(
+      repo_root, {"fetch", "--quiet", remote,
+                  "+refs/heads/" + target + ":refs/heads/" + target});
+    if (!fetched) {
+      out.error
+        = "cannot fetch " + target + " from " + remote + ": " + fetched.error;
+      return out;
+    }
+  }
   if (out.error = ensure_worktree(repo_root, worktree, target);
       !out.error.empty()) {
     return out;
@@ -167,6 +178,51 @@ worktree_start prepare_worktree(const std::string& repo_root,
   }
   read_start(worktree, task, out);
   return out;
+}
+
+void publish_task_branch(const exec::stage_request& req,
+                         const std::string& remote, exec::stage_outcome& out) {
+  if (req.stage != core::stage::commit || !out.verdict.passed
+      || out.cancelled) {
+    return;
+  }
+  const auto branch = "tdd/" + req.task.key;
+  const auto pushed = git::run(
+    req.worktree, {"push", "--quiet", "--force", remote,
+                   "refs/heads/" + branch + ":refs/heads/" + branch});
+  if (pushed) {
+    return;
+  }
+  out.verdict.passed = false;
+  out.verdict.reason = core::reason::git_error;
+  out.verdict.kind = core::failure_kind::worker;
+  out.message = "cannot push " + branch + " to " + remote + ": " + pushed.error;
+}
+
+std::string fetch_task_branch(const std::string& repo_root,
+                              const std::string& remote,
+                              const std::string& key) {
+  const std::lock_guard<std::mutex> switching{worktree_switch};
+  const auto branch = "tdd/" + key;
+  if (auto err = free_branch(repo_root, {}, branch); !err.empty()) {
+    return err;
+  }
+  const auto fetched
+    = git::run(repo_root, {"fetch", "--quiet", remote,
+                           "+refs/heads/" + branch + ":refs/heads/" + branch});
+  return fetched ? std::string{}
+                 : "cannot fetch " + branch + " from " + remote + ": "
+                     + fetched.error;
+}
+
+std::string push_target(const std::string& repo_root, const std::string& remote,
+                        const std::string& target) {
+  const auto pushed
+    = git::run(repo_root, {"push", "--quiet", remote,
+                           "refs/heads/" + target + ":refs/heads/" + target});
+  return pushed
+           ? std::string{}
+           : "cannot push " + target + " to " + remote + ": " + pushed.error;
 }
 
 } // namespace tdd

@@ -1,9 +1,12 @@
 #pragma once
 
 // The blocking git work of a worker: putting its worktree on a task's
-// branch. Runs on the worker's blocking job, never on an actor thread.
+// branch, and on a node (SPEC.md 7) exchanging branches with the shared
+// remote; the coordinator's side of that exchange too. Runs on blocking
+// jobs, never on an actor thread.
 
 #include "core/task.hpp"
+#include "exec/stage_runner.hpp"
 
 #include <string>
 
@@ -38,10 +41,32 @@ struct worktree_start {
 /// task's base). Otherwise the branch was rewritten since (the task
 /// commit replaced the WIP chain, the merge queue rebased it) and the tip
 /// is kept, as when no commit was recorded; `note` says why.
+///
+/// With `remote` (a node), the target is fetched from it first, so the
+/// task starts from the latest merged work.
 worktree_start prepare_worktree(const std::string& repo_root,
                                 const std::string& worktree,
                                 const std::string& target,
                                 const core::task_spec& task, bool resume,
-                                const std::string& start_commit = {});
+                                const std::string& start_commit = {},
+                                const std::string& remote = {});
+
+/// On a node, after a stage: a passed commit stage's branch `tdd/KEY` is
+/// force-pushed to `remote` for the coordinator to merge. When the push
+/// fails the outcome becomes a git error (kind worker) with git's message.
+void publish_task_branch(const exec::stage_request& req,
+                         const std::string& remote, exec::stage_outcome& out);
+
+/// On the coordinator, before merging a node's task: fetches `tdd/KEY`
+/// from `remote` into the repository (a worktree of ours that has the
+/// branch out is detached first). Returns "" or the error.
+std::string fetch_task_branch(const std::string& repo_root,
+                              const std::string& remote,
+                              const std::string& key);
+
+/// On the coordinator: pushes `target` to `remote` (no force: a target
+/// someone else moved there is an error). Returns "" or the error.
+std::string push_target(const std::string& repo_root, const std::string& remote,
+                        const std::string& target);
 
 } // namespace tdd

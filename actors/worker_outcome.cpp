@@ -145,7 +145,8 @@ void run_merge(self_ptr self, stage_circuit_actor circuit) {
   st.awaiting_merge = true;
   self
     ->request(st.coordinator, caf::infinite, atom::merge_v, key,
-              st.cfg.worktree)
+              // "": a node pushed the branch to the shared remote.
+              st.cfg.remote.empty() ? st.cfg.worktree : std::string{})
     .then(
       [=](merge_report& m) {
         auto& st = self->state;

@@ -55,6 +55,7 @@ int run_cli(int argc, char** argv) {
   add_init_command(app, opts, commands);
   add_tasks_commands(app, opts, commands);
   add_run_command(app, opts, commands);
+  add_worker_command(app, opts, commands);
   add_status_command(app, opts, commands);
   add_circuits_commands(app, opts, commands);
   add_monitor_commands(app, opts, commands);

@@ -6,6 +6,7 @@
 #include "actors/fault_injection.hpp"
 #include "actors/http_server.hpp"
 #include "cli/commands.hpp"
+#include "cli/listen.hpp"
 #include "cli/live_run.hpp"
 #include "cli/open_db.hpp"
 #include "cli/output.hpp"
@@ -53,6 +54,7 @@ struct run_flags {
   std::string http; ///< --http HOST:PORT; "" = no endpoints
   /// --slack-webhook URL: a secret, which the loader never shows.
   std::string slack_webhook;
+  listen_flags listen; ///< --listen, --secret-file, --remote
 };
 
 std::vector<config::flag_value> setting_flags(const run_flags& f) {
@@ -262,8 +264,14 @@ int run_run(const global_options& opts, const run_flags& flags) {
     return exit_code::bad_input;
   }
   const auto& settings = loaded->values;
-  if (settings.workers < 1) {
-    print_error("--workers must be at least 1");
+  if (settings.workers < 0
+      || (settings.workers == 0 && flags.listen.address.empty())) {
+    print_error("--workers must be at least 1 (0 only with --listen: a "
+                "coordinator whose nodes do all the work)");
+    return exit_code::bad_input;
+  }
+  if (flags.listen.address.empty() && !flags.listen.secret_file.empty()) {
+    print_error("--secret-file needs --listen HOST:PORT");
     return exit_code::bad_input;
   }
   if (!flags.http.empty()) {
@@ -333,6 +341,19 @@ int run_run(const global_options& opts, const run_flags& flags) {
   std::optional<run_lock> lock; // held until the run is over
   if (auto code = check_active_run(*db, flags.resume, lock)) {
     return *code;
+  }
+  error.clear();
+  auto listen = prepare_listen(flags.listen, root, *target, error);
+  if (!error.empty()) {
+    print_error(error);
+    return exit_code::bad_input;
+  }
+  // Nodes a dead coordinator left "connected" are not any more.
+  if (auto n = db->lose_connected_nodes(
+        caf::timestamp{std::chrono::system_clock::now()});
+      !n) {
+    print_error(describe(n.error()));
+    return exit_code::bad_input;
   }
   auto reclaimed = db->reclaim_all_leases();
   if (!reclaimed) {
@@ -408,6 +429,7 @@ int run_run(const global_options& opts, const run_flags& flags) {
   rs.verbosity = opts.verbosity;
   rs.fault = std::move(fault);
   rs.http = flags.http;
+  rs.listen = std::move(listen);
   db.reset(); // the store actor owns the database from here
   return print_result(opts, run_session(rs));
 }
@@ -452,6 +474,15 @@ void add_run_command(CLI::App& parent, const global_options& opts,
     "post run and circuit notifications to this Slack webhook (a secret; "
     "default SLACK_WEBHOOK_URL)");
   slack->option_text("URL");
+  app->add_option("--listen", flags->listen.address,
+                  "accept nodes (orchestrator worker --connect) on "
+                  "HOST:PORT, e.g. 0.0.0.0:7420; needs --secret-file unless "
+                  "on loopback");
+  app->add_option("--secret-file", flags->listen.secret_file,
+                  "file holding the secret nodes must prove (HMAC-SHA256)");
+  app->add_option("--remote", flags->listen.remote,
+                  "with --listen: the git remote nodes share work through "
+                  "(default origin)");
   app->add_flag("--dry-run", flags->dry_run,
                 "print the plan (waves, dependencies) and change nothing");
   app->footer(
@@ -460,7 +491,8 @@ void add_run_command(CLI::App& parent, const global_options& opts,
     "  orchestrator run --dry-run --task CALC-4\n"
     "  orchestrator run --agent \"cmd:./scripts/fake-agent.sh {stage}\" "
     "--max-invocations 20\n"
-    "  orchestrator run --resume\n\n"
+    "  orchestrator run --resume\n"
+    "  orchestrator run --listen 0.0.0.0:7420 --secret-file ~/.tdd-secret\n\n"
     "Exit codes: 0 all selected tasks complete, 1 finished with blocked "
     "tasks,\n2 bad input, 3 halted (budget, system circuit, agent cannot "
     "run), 130 interrupted.");

@@ -38,6 +38,9 @@ void add_run_command(CLI::App& parent, const global_options& opts,
                      command_list& out);
 void add_status_command(CLI::App& parent, const global_options& opts,
                         command_list& out);
+/// `worker --connect` (cli/cmd_worker.cpp): join a run as a node.
+void add_worker_command(CLI::App& parent, const global_options& opts,
+                        command_list& out);
 /// `metrics` and `serve` (cli/cmd_monitor.cpp).
 void add_monitor_commands(CLI::App& parent, const global_options& opts,
                           command_list& out);

@@ -170,8 +170,14 @@ std::string progress_line(const progress_event& e, bool color) {
     return line + paint("halted", color) + reason_part(e.detail)
            + " (no new agent calls; running stages finish)";
   case progress_kind::worker_lost:
+    if (e.worker.find('.') != std::string::npos) { // <node>.worker_N
+      return line + paint("lost", color) + " with its node while on " + task
+             + "; the task goes back to pending";
+    }
     return line + paint("crashed", color) + " while on " + task
            + "; the task goes back to pending and the worker restarts";
+  case progress_kind::node:
+    return line + "node " + paint(e.outcome, color) + reason_part(e.detail);
   case progress_kind::run_finished:
     return line + "run finished: " + paint(e.outcome, color) + ", "
            + totals_text(e.tasks_total, e.tasks_complete, e.tasks_blocked,
@@ -190,6 +196,7 @@ bool is_milestone(progress_kind kind) {
   case progress_kind::halted:
   case progress_kind::run_finished:
   case progress_kind::worker_lost:
+  case progress_kind::node:
     return true;
   case progress_kind::task_started:
   case progress_kind::stage_started:
@@ -295,6 +302,7 @@ void progress_view::update(const progress_event& e) {
   case progress_kind::stage_finished:
   case progress_kind::merged:
   case progress_kind::run_finished:
+  case progress_kind::node:
     break;
   }
 }

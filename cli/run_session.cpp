@@ -2,6 +2,7 @@
 
 #include "actors/circuit_hub.hpp"
 #include "actors/coordinator.hpp"
+#include "actors/gateway.hpp"
 #include "actors/http_server.hpp"
 #include "actors/metrics.hpp"
 #include "actors/notifier.hpp"
@@ -17,49 +18,23 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <csignal>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 namespace fs = std::filesystem;
 
 namespace tdd::cli {
 
 namespace {
-
-/// One thread waits for SIGINT/SIGTERM and interrupts the coordinator.
-class signal_thread {
-public:
-  signal_thread(const sigset_t& set, coordinator_actor coordinator)
-      : thread_([this, set, coordinator] {
-          timespec timeout{0, 200'000'000};
-          while (!stop_) {
-            if (sigtimedwait(&set, nullptr, &timeout) > 0) {
-              caf::anon_send(coordinator, atom::interrupt_v);
-            }
-          }
-        }) {}
-  ~signal_thread() {
-    stop_ = true;
-    thread_.join();
-  }
-  signal_thread(const signal_thread&) = delete;
-  signal_thread& operator=(const signal_thread&) = delete;
-
-private:
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 size_t terminal_columns() {
   winsize w{};
@@ -117,6 +92,28 @@ monitor_endpoints start_http(caf::actor_system& sys,
               << std::endl;
   }
   return std::move(*endpoints);
+}
+
+/// `run --listen`: publishes the gateway and says how nodes join. If it
+/// cannot be bound now after all (cmd_run checked it), the run goes on
+/// with its local workers and says so.
+void announce_gateway(caf::actor_system& sys, const gateway_actor& gateway,
+                      const listen_plan& plan, int verbosity) {
+  auto port = publish_gateway(sys, gateway, plan);
+  if (!port) {
+    print_error("--listen: cannot listen on " + plan.host + ":"
+                + std::to_string(plan.port) + ": " + describe(port.error())
+                + "; the run goes on without nodes");
+    return;
+  }
+  if (verbosity < 0) {
+    return;
+  }
+  const auto where = plan.host + ":" + std::to_string(*port);
+  std::cerr << "accepting nodes on " << where
+            << "; join with:\n  orchestrator worker --connect " << where
+            << (plan.secret.empty() ? "" : " --secret-file FILE") << " --repo "
+            << plan.remote_url << " --workers N" << std::endl;
 }
 
 /// With a webhook: the Slack notifier, on a thread of its own (its posts
@@ -207,13 +204,32 @@ run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
   wc.progress = progress;
   wc.clock = wall_anchor{wall, steady};
   wc.fault = cfg.fault;
+  gateway_actor gateway;
+  if (cfg.listen) {
+    gateway_config gc;
+    gc.secret = cfg.listen->secret;
+    gc.run_id = cfg.run_id;
+    gc.target = cfg.target;
+    gc.store = store;
+    gc.hub = hub;
+    gc.progress = progress;
+    gc.clock = wc.clock;
+    gateway = sys.spawn(tdd::gateway, std::move(gc));
+    cc.gateway = gateway;
+    cc.remote = cfg.listen->remote;
+  }
   auto coordinator = sys.spawn(tdd::coordinator, std::move(cc));
+  if (cfg.listen) {
+    announce_gateway(sys, gateway, *cfg.listen, cfg.verbosity);
+  }
 
   run_summary summary;
   summary.run_id = cfg.run_id;
   summary.outcome = core::run_outcome::interrupted;
   {
-    signal_thread waiter{signals, coordinator};
+    signal_forwarder waiter{signals, [coordinator] {
+                              caf::anon_send(coordinator, atom::interrupt_v);
+                            }};
     caf::scoped_actor self{sys};
     self->request(coordinator, caf::infinite, atom::wait_v)
       .receive([&](run_summary& s) { summary = std::move(s); },
@@ -222,6 +238,10 @@ run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
                });
     http.server.reset(); // no request reaches the actors while they stop
     self->send_exit(coordinator, caf::exit_reason::user_shutdown);
+    if (gateway) {
+      (void)sys.middleman().unpublish(gateway);
+      self->send_exit(gateway, caf::exit_reason::user_shutdown);
+    }
     if (http.handler) {
       self->send_exit(http.handler, caf::exit_reason::user_shutdown);
     }
@@ -254,6 +274,9 @@ run_summary run_session(const run_session_config& cfg) {
   {
     caf::actor_system_config sys_cfg;
     sys_cfg.add_message_types<caf::id_block::tdd>();
+    if (cfg.listen) {
+      enable_network(sys_cfg);
+    }
     caf::actor_system sys{sys_cfg};
     summary = run_actors(sys, cfg, signals.set(), view, live);
   } // every actor is gone here

@@ -5,12 +5,14 @@
 // an orderly shutdown. cli/cmd_run.cpp prepares everything it needs.
 
 #include "actors/fault_injection.hpp"
+#include "cli/listen.hpp"
 #include "core/budget.hpp"
 #include "core/config.hpp"
 #include "exec/agent.hpp"
 #include "messages/run_actors.hpp"
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,6 +37,8 @@ struct run_session_config {
   std::shared_ptr<fault_plan> fault;
   /// --http HOST:PORT: the monitoring endpoints while the run lasts.
   std::string http;
+  /// --listen: accept nodes (SPEC.md 7).
+  std::optional<listen_plan> listen;
 };
 
 /// Runs the run to its end (or Ctrl-C) and returns how it ended. SIGINT

@@ -5,7 +5,11 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <csignal>
+#include <ctime>
+#include <functional>
+#include <thread>
 
 namespace tdd::cli {
 
@@ -27,6 +31,31 @@ public:
 private:
   sigset_t set_;
   sigset_t old_;
+};
+
+/// One thread waits for the blocked signals in `set` and calls `on_signal`
+/// for each, until destroyed.
+class signal_forwarder {
+public:
+  signal_forwarder(const sigset_t& set, std::function<void()> on_signal)
+      : thread_([this, set, f = std::move(on_signal)] {
+          timespec timeout{0, 200'000'000};
+          while (!stop_) {
+            if (sigtimedwait(&set, nullptr, &timeout) > 0) {
+              f();
+            }
+          }
+        }) {}
+  ~signal_forwarder() {
+    stop_ = true;
+    thread_.join();
+  }
+  signal_forwarder(const signal_forwarder&) = delete;
+  signal_forwarder& operator=(const signal_forwarder&) = delete;
+
+private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 } // namespace tdd::cli

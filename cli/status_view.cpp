@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <sstream>
+#include <utility>
 
 namespace tdd::cli {
 
@@ -157,6 +158,48 @@ std::string workers_text(const std::vector<worker_row>& workers,
   return t.render();
 }
 
+std::string nodes_text(const std::vector<node_row>& nodes,
+                       core::wall_time now) {
+  table t{{"NODE", "HOST", "STATE", "WORKERS", "HEARTBEAT"}, {}};
+  for (const auto& n : nodes) {
+    t.rows.push_back({n.id, n.host.empty() ? "-" : n.host, n.state,
+                      std::to_string(n.workers),
+                      age_text(n.heartbeat_at, now)});
+  }
+  return t.render();
+}
+
+nlohmann::json nodes_json(const std::vector<node_row>& nodes) {
+  auto out = nlohmann::json::array();
+  for (const auto& n : nodes) {
+    out.push_back({{"id", n.id},
+                   {"host", n.host},
+                   {"address", n.address},
+                   {"state", n.state},
+                   {"workers", n.workers},
+                   {"connected_at", n.connected_at},
+                   {"heartbeat_at", n.heartbeat_at}});
+  }
+  return out;
+}
+
+/// The nodes `status` shows: connected ones, and those connected or heard
+/// of since `run` started (stored times are ISO-8601 text: text order is
+/// time order).
+std::vector<node_row> nodes_of(std::vector<node_row> all,
+                               const std::optional<run_row>& run) {
+  std::vector<node_row> result;
+  for (auto& n : all) {
+    const bool is_recent = run
+                           && (n.connected_at >= run->started_at
+                               || n.heartbeat_at >= run->started_at);
+    if (n.state == "connected" || is_recent) {
+      result.push_back(std::move(n));
+    }
+  }
+  return result;
+}
+
 std::string budget_text(const budget_row& b) {
   const core::budget budget{b.limits, b.usage};
   std::string out = "Budget: " + std::to_string(b.usage.invocations) + " of "
@@ -185,6 +228,29 @@ std::string circuits_text(const core::health_input& c) {
   return out + '\n';
 }
 
+/// Whether `x.run` is alive, its workers and its budget.
+caf::error read_run_details(store::database& db, status_data& x) {
+  const int64_t run_id = x.run->id;
+  if (is_active(*x.run)) {
+    x.run_alive = live_run(db).has_value();
+  }
+  auto workers = db.list_workers();
+  if (!workers) {
+    return std::move(workers.error());
+  }
+  for (auto& w : *workers) {
+    if (w.run_id == run_id) {
+      x.workers.push_back(std::move(w));
+    }
+  }
+  auto budget = db.budget_of(run_id);
+  if (!budget) {
+    return std::move(budget.error());
+  }
+  x.budget = *budget;
+  return caf::none;
+}
+
 } // namespace
 
 caf::expected<status_data> read_status(store::database& db) {
@@ -209,28 +275,18 @@ caf::expected<status_data> read_status(store::database& db) {
   if (!run) {
     return std::move(run.error());
   }
+  auto nodes = db.list_nodes(); // one row per join: a small table
+  if (!nodes) {
+    return std::move(nodes.error());
+  }
+  x.nodes = nodes_of(std::move(*nodes), *run);
   if (!*run) {
     return x;
   }
   x.run = **run;
-  const int64_t run_id = x.run->id;
-  if (is_active(*x.run)) {
-    x.run_alive = live_run(db).has_value();
+  if (auto err = read_run_details(db, x)) {
+    return err;
   }
-  auto workers = db.list_workers();
-  if (!workers) {
-    return std::move(workers.error());
-  }
-  for (auto& w : *workers) {
-    if (w.run_id == run_id) {
-      x.workers.push_back(std::move(w));
-    }
-  }
-  auto budget = db.budget_of(run_id);
-  if (!budget) {
-    return std::move(budget.error());
-  }
-  x.budget = *budget;
   return x;
 }
 
@@ -256,6 +312,7 @@ nlohmann::json status_json(const status_data& x) {
       {"blocked", c.blocked}}},
     {"run", x.run ? run_json(*x.run, x.run_alive) : nlohmann::json(nullptr)},
     {"workers", std::move(workers)},
+    {"nodes", nodes_json(x.nodes)},
     {"budget", x.budget ? budget_json(*x.budget) : nlohmann::json(nullptr)},
     {"circuits",
      {{"open", open_circuits(x.circuits)},
@@ -277,6 +334,9 @@ std::string status_text(const status_data& x, core::wall_time now) {
   out << '\n' << tasks_text(x.tasks);
   if (!x.workers.empty()) {
     out << '\n' << workers_text(x.workers, now);
+  }
+  if (!x.nodes.empty()) {
+    out << '\n' << nodes_text(x.nodes, now);
   }
   out << '\n';
   if (x.budget) {

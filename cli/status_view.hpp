@@ -1,10 +1,11 @@
 #pragma once
 
-// `status`: the latest run, tasks by status, its workers, its budget and a
-// circuits summary, as text or JSON (docs/json.md).
+// `status`: the latest run, tasks by status, its workers and nodes, its
+// budget and a circuits summary, as text or JSON (docs/json.md).
 
 #include "core/circuit.hpp"
 #include "core/health.hpp"
+#include "messages/cluster.hpp"
 #include "messages/run.hpp"
 #include "messages/task.hpp"
 #include "store/metrics_data.hpp"
@@ -30,7 +31,10 @@ struct status_data {
   /// For an active run: whether its process still runs (a run on another
   /// host counts as running). False after a crash left it `active`.
   bool run_alive = true;
-  std::vector<worker_row> workers;  ///< of `run`
+  std::vector<worker_row> workers; ///< of `run`
+  /// Connected nodes, and those seen since `run` started (so a finished
+  /// run still shows its nodes); most recently connected first.
+  std::vector<node_row> nodes;
   std::optional<budget_row> budget; ///< of `run`, if it has one
   core::health_input circuits;
   /// Open and half_open circuits, longest first.

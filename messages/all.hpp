@@ -6,6 +6,7 @@
 #include "messages/circuit.hpp"
 #include "messages/circuit_actors.hpp"
 #include "messages/circuit_change.hpp"
+#include "messages/cluster.hpp"
 #include "messages/control.hpp"
 #include "messages/control_listener_actor.hpp"
 #include "messages/errc.hpp"

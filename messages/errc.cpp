@@ -24,6 +24,8 @@ std::string to_string(errc x) {
     return "read_only";
   case errc::invalid_argument:
     return "invalid_argument";
+  case errc::unauthorized:
+    return "unauthorized";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

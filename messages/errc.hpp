@@ -22,6 +22,7 @@ enum class errc : uint8_t {
   busy,               ///< SQLITE_BUSY even after the busy timeout
   read_only,          ///< a write on a database opened read-only
   invalid_argument,   ///< a value the store cannot accept
+  unauthorized,       ///< a node that did not prove the shared secret
 };
 
 /// The enumerator's name, e.g. "schema_too_new".

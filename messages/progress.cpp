@@ -26,6 +26,8 @@ std::string to_string(progress_kind x) {
     return "run_finished";
   case progress_kind::worker_lost:
     return "worker_lost";
+  case progress_kind::node:
+    return "node";
   }
   return "progress_kind(" + std::to_string(static_cast<int>(x)) + ")";
 }

@@ -27,6 +27,7 @@ enum class progress_kind : uint8_t {
                   ///< other; detail = why
   run_finished,   ///< outcome = complete|blocked|halted|interrupted
   worker_lost,    ///< the worker crashed holding task (the supervisor acts)
+  node,           ///< worker = node id; outcome joined|lost|left; detail why
 };
 
 std::string to_string(progress_kind x);

@@ -99,6 +99,16 @@ using store_actor = caf::typed_actor<
   caf::reacts_to<atom::budget, int64_t, core::budget_limits>,
   /// Records what a run used so far (fire-and-forget; the last one wins).
   caf::reacts_to<atom::budget, int64_t, core::budget_usage>,
+  // -- nodes (messages/cluster.hpp) -------------------------------------------
+  /// A node joined: inserts its row, state connected (fire-and-forget).
+  caf::reacts_to<atom::node, node_registration>,
+  /// A node's new state (lost or left) at the given time; its workers
+  /// become `lost` or `stopped` with it (fire-and-forget).
+  caf::reacts_to<atom::node, std::string, std::string, caf::timestamp>,
+  /// A node is alive at the given time (fire-and-forget).
+  caf::reacts_to<atom::heartbeat, atom::node, std::string, caf::timestamp>,
+  /// Every node, most recently connected first.
+  caf::replies_to<atom::get, atom::nodes>::with<std::vector<node_row>>,
   // -- notifications (messages/monitoring.hpp) -------------------------------
   /// Records how one Slack notification ended (fire-and-forget, batched).
   caf::reacts_to<atom::notify, notification_record>>;

@@ -66,6 +66,15 @@ struct notification_record;
 struct http_reply;
 } // namespace tdd
 
+// Defined in messages/cluster.hpp.
+namespace tdd {
+struct node_hello;
+struct node_join;
+struct node_welcome;
+struct node_registration;
+struct node_row;
+} // namespace tdd
+
 // Append entries, never reorder or remove: the IDs travel between nodes.
 CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(tdd, (tdd::core::task_status))
@@ -188,4 +197,16 @@ CAF_BEGIN_TYPE_ID_BLOCK(tdd, caf::first_custom_type_id)
   CAF_ADD_ATOM(tdd, tdd::atom, notify, "notify")
   CAF_ADD_ATOM(tdd, tdd::atom, scrape, "scrape")
   CAF_ADD_ATOM(tdd, tdd::atom, health, "health")
+  // Multi-host (messages/cluster.hpp).
+  CAF_ADD_TYPE_ID(tdd, (tdd::node_hello))
+  CAF_ADD_TYPE_ID(tdd, (tdd::node_join))
+  CAF_ADD_TYPE_ID(tdd, (tdd::node_welcome))
+  CAF_ADD_TYPE_ID(tdd, (tdd::node_registration))
+  CAF_ADD_TYPE_ID(tdd, (std::vector<tdd::node_row>))
+  CAF_ADD_TYPE_ID(tdd, (tdd::node_row))
+  CAF_ADD_ATOM(tdd, tdd::atom, hello, "hello")
+  CAF_ADD_ATOM(tdd, tdd::atom, join, "join")
+  CAF_ADD_ATOM(tdd, tdd::atom, leave, "leave")
+  CAF_ADD_ATOM(tdd, tdd::atom, node, "node")
+  CAF_ADD_ATOM(tdd, tdd::atom, nodes, "nodes")
 CAF_END_TYPE_ID_BLOCK(tdd)

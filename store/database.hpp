@@ -8,6 +8,7 @@
 #include "core/health.hpp"
 #include "core/task.hpp"
 #include "core/task_graph.hpp"
+#include "messages/cluster.hpp"
 #include "messages/control.hpp"
 #include "messages/monitoring.hpp"
 #include "messages/run.hpp"
@@ -321,6 +322,36 @@ public:
   /// `sent` (NULL otherwise). errc::invalid_argument for an outcome the
   /// table does not allow.
   [[nodiscard]] caf::error record_notification(const notification_record& x);
+
+  // -- nodes (store/database_nodes.cpp) --------------------------------------
+
+  /// Inserts a node in state connected, connected and last heard of at
+  /// `x.at`. A node registering again under its id starts over the same way.
+  [[nodiscard]] caf::error register_node(const node_registration& x);
+
+  /// Sets a node's state (connected, lost or left; anything else is
+  /// errc::invalid_argument) and, in the same transaction, its workers':
+  /// `lost` for lost, `stopped` for left, without task or stage (connected
+  /// leaves them alone). errc::not_found for an unknown node. `at` is when
+  /// it happened; `nodes` keeps no such column, so heartbeat_at stays the
+  /// last time the node was heard of.
+  [[nodiscard]] caf::error set_node_state(const std::string& id,
+                                          const std::string& state,
+                                          core::wall_time at);
+
+  /// Records that a node was alive at `at`, while it is connected: a late
+  /// heartbeat of a lost or departed node changes nothing. errc::not_found
+  /// for an unknown node.
+  [[nodiscard]] caf::error node_heartbeat(const std::string& id,
+                                          core::wall_time at);
+
+  /// Every node, most recently connected first.
+  [[nodiscard]] caf::expected<std::vector<node_row>> list_nodes();
+
+  /// When a run starts, the nodes still `connected` are leftovers of a
+  /// coordinator that died: they and their workers become `lost`. Returns
+  /// how many nodes did. `at` is when (not stored, as for set_node_state).
+  [[nodiscard]] caf::expected<int64_t> lose_connected_nodes(core::wall_time at);
 
   struct statements; // defined in store/database_statements.hpp
 

@@ -253,6 +253,32 @@ const std::pair<member, const char*> statement_table[] = {
    "INSERT INTO notifications (run_id, channel, event, subject, outcome, "
    "tries, error, payload, created_at, sent_at) "
    "VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+  // A node that registers again under the same id starts over connected.
+  {&database::statements::register_node,
+   "INSERT INTO nodes (id, host, address, state, workers, connected_at, "
+   "heartbeat_at) VALUES (?1, ?2, ?3, 'connected', ?4, ?5, ?5) "
+   "ON CONFLICT (id) DO UPDATE SET host = excluded.host, "
+   "address = excluded.address, state = 'connected', "
+   "workers = excluded.workers, connected_at = excluded.connected_at, "
+   "heartbeat_at = excluded.heartbeat_at"},
+  {&database::statements::set_node_state,
+   "UPDATE nodes SET state = ?2 WHERE id = ?1"},
+  {&database::statements::set_node_workers,
+   "UPDATE workers SET state = ?2, current_task = NULL, current_stage = '' "
+   "WHERE node_id = ?1"},
+  {&database::statements::node_heartbeat,
+   "UPDATE nodes SET heartbeat_at = ?2 WHERE id = ?1 AND state = 'connected'"},
+  {&database::statements::node_state, "SELECT state FROM nodes WHERE id = ?1"},
+  {&database::statements::list_nodes,
+   "SELECT id, host, address, state, workers, connected_at, heartbeat_at "
+   "FROM nodes ORDER BY connected_at DESC, id"},
+  // Before lose_connected_nodes: afterwards nothing says which were.
+  {&database::statements::lose_connected_workers,
+   "UPDATE workers SET state = 'lost', current_task = NULL, "
+   "current_stage = '' "
+   "WHERE node_id IN (SELECT id FROM nodes WHERE state = 'connected')"},
+  {&database::statements::lose_connected_nodes,
+   "UPDATE nodes SET state = 'lost' WHERE state = 'connected'"},
 };
 
 #undef TDD_UNCLAIM

@@ -80,6 +80,15 @@ struct database::statements {
   statement list_workers;
   // Notifications (store/database_notifications.cpp).
   statement insert_notification;
+  // Nodes (store/database_nodes.cpp).
+  statement register_node;
+  statement set_node_state;
+  statement set_node_workers;
+  statement node_heartbeat;
+  statement node_state;
+  statement list_nodes;
+  statement lose_connected_workers;
+  statement lose_connected_nodes;
 };
 
 /// Prepares every statement of `database::statements` on `db`.

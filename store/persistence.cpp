@@ -1,6 +1,7 @@
 #include "store/persistence.hpp"
 
 #include "core/log.hpp"
+#include "messages/cluster.hpp"
 #include "messages/errc.hpp"
 
 #include <caf/system_messages.hpp>
@@ -319,8 +320,8 @@ auto work_handlers(self_pointer self) {
       write(self, [&](database& db) { return db.finish_attempt(x); });
     },
     [self](atom::interrupt, int64_t run_id) {
-      return write_now<int64_t>(
-        self, [&](database& db) { return db.interrupt_open_attempts(run_id, "run_ended");
+      return write_now<int64_t>(self, [&](database& db) {
+        return db.interrupt_open_attempts(run_id, "run_ended");
       });
     },
     [self](atom::worker, const worker_registration& x) {
@@ -343,6 +344,26 @@ auto work_handlers(self_pointer self) {
     });
 }
 
+/// Handlers of the nodes of a multi-host run (the gateway's writes).
+auto node_handlers(self_pointer self) {
+  return std::make_tuple(
+    [self](atom::node, const node_registration& x) {
+      write(self, [&](database& db) { return db.register_node(x); });
+    },
+    [self](atom::node, const std::string& id, const std::string& state,
+           caf::timestamp at) {
+      write(self,
+            [&](database& db) { return db.set_node_state(id, state, at); });
+    },
+    [self](atom::heartbeat, atom::node, const std::string& id,
+           caf::timestamp at) {
+      write(self, [&](database& db) { return db.node_heartbeat(id, at); });
+    },
+    [self](atom::get, atom::nodes) -> caf::result<std::vector<node_row>> {
+      return self->state.db->list_nodes();
+    });
+}
+
 } // namespace
 
 store_actor::behavior_type persistence(self_pointer self, std::string db_path) {
@@ -359,8 +380,8 @@ store_actor::behavior_type persistence(self_pointer self, std::string db_path) {
     [](auto&&... handlers) {
       return store_actor::behavior_type{std::move(handlers)...};
     },
-    std::tuple_cat(task_handlers(self), run_handlers(self),
-                   work_handlers(self)));
+    std::tuple_cat(task_handlers(self), run_handlers(self), work_handlers(self),
+                   node_handlers(self)));
 }
 
 } // namespace tdd::store

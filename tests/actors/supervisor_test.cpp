@@ -166,3 +166,50 @@ TEST_CASE_FIXTURE(fixture, "supervisor: a lost lease ends the worker like a "
 }
 
 } // namespace tdd::test
+
+namespace tdd::test {
+
+// A node's supervisor (actors/node.hpp): prefixed ids, and it ends once no
+// worker is left; an exit message takes its workers with it.
+
+TEST_CASE_FIXTURE(fixture, "supervisor: a node's workers carry its name and "
+                           "the supervisor ends with the last of them") {
+  auto c = config(2);
+  c.id_prefix = "gpu-box.";
+  c.quit_when_idle = true;
+  start(2, c);
+  REQUIRE(spawned->configs.size() == 2);
+  CHECK(spawned->configs[0].id == "gpu-box.worker_1");
+  CHECK(spawned->configs[1].worktree
+        == "/repo/.orchestrator/worktrees/gpu-box.worker_2");
+  self->monitor(aut);
+  self->send(spawned->latest("gpu-box.worker_1"), atom::stop_v);
+  self->send(spawned->latest("gpu-box.worker_2"), atom::stop_v);
+  sched.run();
+  bool down = false;
+  caf::error reason;
+  self->receive(
+    [&](caf::down_msg& d) {
+      down = true;
+      reason = d.reason;
+    },
+    caf::after(0s) >> [] {});
+  CHECK(down);
+  CHECK((!reason || reason == caf::exit_reason::normal));
+}
+
+TEST_CASE_FIXTURE(fixture, "supervisor: an exit message ends every worker "
+                           "with it") {
+  start(2);
+  self->monitor(spawned->latest("worker_1"));
+  self->monitor(spawned->latest("worker_2"));
+  self->send_exit(aut, caf::exit_reason::user_shutdown);
+  sched.run();
+  int downs = 0;
+  for (int i = 0; i < 2; ++i) {
+    self->receive([&](caf::down_msg&) { ++downs; }, caf::after(0s) >> [] {});
+  }
+  CHECK(downs == 2);
+}
+
+} // namespace tdd::test
