@@ -424,7 +424,10 @@ int run_run(const global_options& opts, const run_flags& flags) {
       + std::to_string(settings.workers) + " workers, target " + *target
       + ", agent "
       + (agent->kind == exec::agent_kind::cmd ? std::string{"cmd"}
-                                              : exec::to_string(agent->kind));
+                                              : exec::to_string(agent->kind))
+      + (!listen                ? ""
+         : settings.workers > 0 ? ", accepting nodes"
+                                : ", waiting for nodes to do the work");
   rs.json = opts.json;
   rs.verbosity = opts.verbosity;
   rs.fault = std::move(fault);
