@@ -14,6 +14,7 @@
 #include "core/circuit.hpp"
 #include "core/circuit_breaker.hpp"
 #include "core/log.hpp"
+#include "core/stage_rules.hpp"
 #include "messages/circuit.hpp"
 #include "messages/circuit_actors.hpp"
 #include "messages/circuit_change.hpp"
@@ -330,6 +331,24 @@ template <class Self> void tick(Self self) {
     st.timer_at.reset();
   }
   save(self, st.breaker->tick(wall_now(self)));
+}
+
+/// A worker died with its attempt (a crash, a lost node): its circuit, got
+/// from `hub`, counts a `worker_crashed` failure of kind worker. For the
+/// supervisor and the gateway.
+template <class Self>
+void count_worker_crash(Self* self, const circuit_hub_actor& hub,
+                        caf::timespan timeout, const std::string& worker) {
+  self->request(hub, timeout, atom::worker_v, worker)
+    .then(
+      [=](worker_circuit_actor circuit) {
+        self->send(circuit, atom::failure_v, core::failure_kind::worker,
+                   std::string{core::reason::worker_crashed});
+      },
+      [=](caf::error& err) {
+        core::log_line("warn", self->name(), self->id(), "circuit_unreachable",
+                       {{"worker", worker}, {"error", describe(err)}});
+      });
 }
 
 } // namespace tdd

@@ -94,16 +94,7 @@ void drop(self_ptr self, std::string id, const char* state,
       // -1: not a local worker; the run goes on with the others.
       self->send(st.coordinator, atom::lost_v, wid, int32_t{-1});
     }
-    self->request(st.cfg.hub, st.cfg.request_timeout, atom::worker_v, wid)
-      .then(
-        [=](worker_circuit_actor circuit) {
-          self->send(circuit, atom::failure_v, core::failure_kind::worker,
-                     std::string{core::reason::worker_crashed});
-        },
-        [=](caf::error& err) {
-          log(self, "warn", "circuit_unreachable",
-              {{"worker", wid}, {"error", describe(err)}});
-        });
+    count_worker_crash(self, st.cfg.hub, st.cfg.request_timeout, wid);
   }
 }
 

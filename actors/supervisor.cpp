@@ -51,23 +51,6 @@ void answer_stop(self_ptr self) {
   st.stop_waiters.clear();
 }
 
-/// The worker's circuit counts the crash (kind worker).
-void count_failure(self_ptr self, const std::string& id) {
-  auto& st = self->state;
-  self
-    ->request(st.cfg.worker.hub, st.cfg.worker.request_timeout, atom::worker_v,
-              id)
-    .then(
-      [=](worker_circuit_actor circuit) {
-        self->send(circuit, atom::failure_v, core::failure_kind::worker,
-                   std::string{core::reason::worker_crashed});
-      },
-      [=](caf::error& err) {
-        log(self, "warn", "circuit_unreachable",
-            {{"worker", id}, {"error", describe(err)}});
-      });
-}
-
 /// Whether the node may restart one more worker now; records the restart.
 /// Returns the backoff, or nullopt once the limit is hit.
 std::optional<caf::timespan> take_restart(self_ptr self) {
@@ -106,7 +89,8 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
   if (crashed) {
     log(self, "error", "worker_down",
         {{"worker", id}, {"reason", describe(msg.reason)}});
-    count_failure(self, id);
+    count_worker_crash(self, st.cfg.worker.hub, st.cfg.worker.request_timeout,
+                       id);
     if (!st.stopping) {
       if (auto backoff = take_restart(self)) {
         st.restarting.insert(id);

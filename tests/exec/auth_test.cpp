@@ -4,6 +4,8 @@
 
 #include "exec/auth.hpp"
 
+#include "store/temp_dir.hpp"
+
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
@@ -15,47 +17,25 @@
 #include <system_error>
 
 using namespace tdd::exec;
+using tdd::test::temp_dir;
 
 namespace {
 
 constexpr const char* secret_text = "s3cr3t-TOKEN-value";
 
-/// A mkdtemp directory, removed with everything in it at scope exit.
-class temp_dir {
-public:
-  temp_dir() {
-    auto pattern
-      = (std::filesystem::temp_directory_path() / "tdd-auth-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
+/// A file `name` in `dir` with `contents` and permission bits `mode`; its
+/// path.
+std::string write(const temp_dir& dir, const std::string& name,
+                  const std::string& contents, mode_t mode = 0600) {
+  const auto file = dir.file(name);
+  {
+    std::ofstream out{file, std::ios::binary};
+    REQUIRE(out.good());
+    out << contents;
   }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ec; // best effort: never throw from a destructor
-    std::filesystem::remove_all(path_, ec);
-  }
-
-  /// Writes `name` with `contents` and permission bits `mode`; its path.
-  std::string write(const std::string& name, const std::string& contents,
-                    mode_t mode = 0600) const {
-    const auto file = (path_ / name).string();
-    {
-      std::ofstream out{file, std::ios::binary};
-      REQUIRE(out.good());
-      out << contents;
-    }
-    REQUIRE(::chmod(file.c_str(), mode) == 0);
-    return file;
-  }
-
-  std::string file(const std::string& name) const {
-    return (path_ / name).string();
-  }
-
-private:
-  std::filesystem::path path_;
-};
+  REQUIRE(::chmod(file.c_str(), mode) == 0);
+  return file;
+}
 
 bool is_lower_hex(const std::string& text) {
   return std::all_of(text.begin(), text.end(), [](char c) {
@@ -100,13 +80,13 @@ TEST_CASE("auth: constant-time equality") {
 
 TEST_CASE("auth: a secret file loses its trailing newline") {
   const temp_dir dir;
-  const auto path = dir.write("secret", std::string{secret_text} + "\n");
+  const auto path = write(dir, "secret", std::string{secret_text} + "\n");
   const auto read = read_secret_file(path);
   CHECK(read.secret == secret_text);
   CHECK(read.error.empty());
   CHECK(read.warning.empty());
 
-  const auto spaced = read_secret_file(dir.write("spaced", " a b \t\r\n\n"));
+  const auto spaced = read_secret_file(write(dir, "spaced", " a b \t\r\n\n"));
   CHECK(spaced.secret == " a b");
 }
 
@@ -121,12 +101,12 @@ TEST_CASE("auth: a missing secret file is an error that names the path") {
 
 TEST_CASE("auth: an empty or whitespace-only secret file is an error") {
   const temp_dir dir;
-  const auto empty = dir.write("empty", "");
+  const auto empty = write(dir, "empty", "");
   auto read = read_secret_file(empty);
   CHECK(read.secret.empty());
   CHECK(read.error == "secret file " + empty + " is empty");
 
-  const auto blank = dir.write("blank", " \n\t\r\n");
+  const auto blank = write(dir, "blank", " \n\t\r\n");
   read = read_secret_file(blank);
   CHECK(read.secret.empty());
   CHECK(read.error == "secret file " + blank + " is empty");
@@ -143,7 +123,7 @@ TEST_CASE("auth: a directory is not a secret file") {
 
 TEST_CASE("auth: a secret file others can read gives a warning") {
   const temp_dir dir;
-  const auto open = dir.write("open", secret_text, 0644);
+  const auto open = write(dir, "open", secret_text, 0644);
   auto read = read_secret_file(open);
   CHECK(read.secret == secret_text);
   CHECK(read.error.empty());
@@ -151,33 +131,33 @@ TEST_CASE("auth: a secret file others can read gives a warning") {
         == "secret file " + open
              + " is readable by other users (mode 0644): chmod 600 " + open);
 
-  const auto closed = dir.write("closed", secret_text, 0600);
+  const auto closed = write(dir, "closed", secret_text, 0600);
   read = read_secret_file(closed);
   CHECK(read.secret == secret_text);
   CHECK(read.warning.empty());
 
   // Only group and other bits count: the owner's do not.
-  read = read_secret_file(dir.write("owner", secret_text, 0700));
+  read = read_secret_file(write(dir, "owner", secret_text, 0700));
   CHECK(read.warning.empty());
-  read = read_secret_file(dir.write("group", secret_text, 0620));
+  read = read_secret_file(write(dir, "group", secret_text, 0620));
   CHECK_FALSE(read.warning.empty());
 }
 
 TEST_CASE("auth: the secret never appears in an error or a warning") {
   const temp_dir dir;
-  const auto warned = read_secret_file(dir.write("open", secret_text, 0644));
+  const auto warned = read_secret_file(write(dir, "open", secret_text, 0644));
   REQUIRE_FALSE(warned.warning.empty());
   CHECK(warned.warning.find(secret_text) == std::string::npos);
 
   // A file that holds the secret but is not readable as a whole: too big.
   const auto huge = std::string{secret_text} + std::string(70 * 1024, 'x');
-  const auto too_big = read_secret_file(dir.write("huge", huge));
+  const auto too_big = read_secret_file(write(dir, "huge", huge));
   CHECK(too_big.secret.empty());
   REQUIRE_FALSE(too_big.error.empty());
   CHECK(too_big.error.find(secret_text) == std::string::npos);
   CHECK(too_big.warning.empty());
 
-  const auto blank = read_secret_file(dir.write("blank", "\n"));
+  const auto blank = read_secret_file(write(dir, "blank", "\n"));
   REQUIRE_FALSE(blank.error.empty());
   CHECK(blank.error.find(secret_text) == std::string::npos);
 }
