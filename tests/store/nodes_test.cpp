@@ -169,3 +169,15 @@ TEST_CASE_FIXTURE(node_fixture, "a worker registered with a node gets its "
         == strings{"gpu-box.worker_1:gpu-box", "worker_1:NULL"});
   CHECK(test::value_of(db.list_workers()).at(1).node == "gpu-box");
 }
+
+TEST_CASE_FIXTURE(node_fixture, "tdd_nodes_connected counts connected nodes "
+                                "only") {
+  CHECK(test::value_of(db.metrics_data()).nodes_connected == 0);
+  join("a", 1);
+  join("b", 2);
+  CHECK(test::value_of(db.metrics_data()).nodes_connected == 2);
+  TDD_REQUIRE_OK(db.set_node_state("a", "lost", at(20)));
+  CHECK(test::value_of(db.metrics_data()).nodes_connected == 1);
+  TDD_REQUIRE_OK(db.set_node_state("b", "left", at(30)));
+  CHECK(test::value_of(db.metrics_data()).nodes_connected == 0);
+}
