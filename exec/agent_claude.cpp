@@ -144,7 +144,9 @@ agent_report usage_limit(agent_report out, std::optional<int64_t> reset_at,
                          std::string_view text) {
   out.status = agent_report::outcome::usage_limit;
   out.reset_at_epoch_s = reset_at;
-  out.message = text.empty() ? "claude reported a usage limit" : one_line(text);
+  // A blank text would leave an error without a message.
+  out.message
+    = trim(text).empty() ? "claude reported a usage limit" : one_line(text);
   return out;
 }
 
@@ -215,9 +217,9 @@ agent_report interpret_claude(const command_result& result) {
         || is_limit_text(lowered)) {
       return usage_limit(out, std::nullopt, text);
     }
-    return failure(out,
-                   text.empty() ? "claude reported an error" : one_line(text),
-                   is_fatal_text(lowered));
+    return failure(
+      out, trim(text).empty() ? "claude reported an error" : one_line(text),
+      is_fatal_text(lowered));
   }
   const auto subtype = message.string_at("subtype").value_or("success");
   if (subtype != "success") {

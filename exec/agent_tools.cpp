@@ -18,6 +18,7 @@
 #include "exec/agent_text.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace tdd::exec::detail {
@@ -30,6 +31,13 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 
 bool is_digit(char ch) {
   return ch >= '0' && ch <= '9';
+}
+
+// a + b for counts >= 0, stuck at the largest int64 instead of overflowing
+// (UB): an output can repeat a count as often as it likes.
+int64_t add_counts(int64_t a, int64_t b) {
+  constexpr int64_t most = std::numeric_limits<int64_t>::max();
+  return b > most - a ? most : a + b;
 }
 
 // "12,345" -> 12345; nullopt unless digits and separators only.
@@ -118,7 +126,7 @@ std::optional<int64_t> try_again_in(const std::string& lowered) {
         && word.find_first_not_of("0123456789") == std::string_view::npos) {
       count = scale_decimal(word, 0, rounding::half_up).value_or(-1);
     } else if (count >= 0 && unit_seconds(word) > 0) {
-      total += count * unit_seconds(word);
+      total = add_counts(total, count * unit_seconds(word));
       count = -1;
     } else if (!word.empty() && word != "and") {
       break;
@@ -169,7 +177,7 @@ int64_t aider_line_tokens(std::string_view text) {
     }
     const auto word = item.substr(space + 1);
     if (word == "sent" || word == received) {
-      total += abbreviated_count(item.substr(0, space));
+      total = add_counts(total, abbreviated_count(item.substr(0, space)));
     }
   }
   return total;
@@ -180,7 +188,8 @@ void aider_accounting(std::string_view output, agent_report& out) {
     const auto line = trim(raw);
     const auto tokens_at = line.find("Tokens: ");
     if (tokens_at != std::string_view::npos) {
-      out.tokens += aider_line_tokens(line.substr(tokens_at + 8));
+      out.tokens
+        = add_counts(out.tokens, aider_line_tokens(line.substr(tokens_at + 8)));
     }
     const auto cost_at = line.find("Cost: $");
     const auto session_at = line.rfind(" session");

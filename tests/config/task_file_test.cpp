@@ -133,6 +133,17 @@ TEST_CASE("an empty file or a top level that is not a map is an error") {
         == lines{"tasks.yaml:3: expected one YAML document, found 2"});
 }
 
+TEST_CASE("a stray comma is an error and not an endless loop") {
+  // yaml-cpp 0.7's LoadAll returned an empty document for each of these
+  // forever (tests/fuzz_regressions/task_file/loadall-*).
+  CHECK(errors_of("{\"tasks\": []}\n,\n")
+        == lines{R"(tasks.yaml:2: unexpected "," outside [...] or {...})"});
+  CHECK(errors_of("- key: A\n, x\n")
+        == lines{R"(tasks.yaml:2: unexpected "," outside [...] or {...})"});
+  CHECK(errors_of(",")
+        == lines{R"(tasks.yaml:1: unexpected "," outside [...] or {...})"});
+}
+
 TEST_CASE("the top level needs a non-empty tasks list, nothing else") {
   CHECK(errors_of("defaults: {verify: v}\n")
         == lines{R"(tasks.yaml:1: missing required field "tasks")"});

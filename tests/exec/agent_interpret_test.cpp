@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -300,6 +301,43 @@ TEST_CASE("aider: cost and tokens from its report lines, errors by name") {
   report = interpret(agent("aider"), exited(2, "usage: aider [-h]\n"));
   CHECK(report.status == outcome::agent_error);
   CHECK(report.message == "aider exited with status 2: usage: aider [-h]");
+}
+
+TEST_CASE("claude: a blank result text still gives the error a message") {
+  auto report = interpret(
+    agent("claude"),
+    exited(1, R"({"type":"result","is_error":true,"result":" \t "})"));
+  CHECK(report.status == outcome::agent_error);
+  CHECK(report.message == "claude reported an error");
+  report
+    = interpret(agent("claude"),
+                exited(0, "{\"type\":\"rate_limit_event\",\"rate_limit_info\":"
+                          "{\"status\":\"rejected\"}}\n"
+                          "{\"type\":\"result\",\"result\":\"  \"}\n"));
+  CHECK(report.status == outcome::usage_limit);
+  CHECK(report.message == "claude reported a usage limit");
+}
+
+TEST_CASE("repeated counts saturate instead of overflowing") {
+  // Signed overflow (UB) before: over 9223 such items in aider's "Tokens:"
+  // lines, or over 106752 "999999999 days" in codex's wait. Both need more
+  // than the 64 KiB an agent's output is cut to, unless the limit is raised.
+  constexpr auto most = std::numeric_limits<int64_t>::max();
+  std::string tokens = "Tokens: 1";
+  for (int i = 0; i < 9300; ++i) {
+    tokens += "e15 sent, 1";
+  }
+  auto report = interpret(agent("aider"), exited(0, tokens + " received.\n"));
+  CHECK(report.status == outcome::done);
+  CHECK(report.tokens == most);
+
+  std::string wait = "ERROR: usage limit reached, try again in";
+  for (int i = 0; i < 107000; ++i) {
+    wait += " 999999999 days";
+  }
+  report = interpret(agent("codex"), exited(1, wait + ".\n"));
+  CHECK(report.status == outcome::usage_limit);
+  CHECK(report.retry_after == std::chrono::seconds{most});
 }
 
 TEST_CASE("outcomes have stable names") {
