@@ -13,7 +13,6 @@
 #include "cli/settings.hpp"
 #include "cli/signals.hpp"
 #include "exec/agent.hpp"
-#include "exec/auth.hpp"
 #include "exec/git.hpp"
 #include "exec/watchdog.hpp"
 #include "messages/all.hpp"
@@ -151,15 +150,13 @@ int run_worker(const global_options& opts, const worker_flags& flags) {
   }
   std::string secret;
   if (!flags.secret_file.empty()) {
-    auto read = exec::read_secret_file(flags.secret_file);
-    if (!read.error.empty()) {
-      print_error("--secret-file: " + read.error);
+    std::string error;
+    auto read = load_secret(flags.secret_file, error);
+    if (!read) {
+      print_error(error);
       return exit_code::bad_input;
     }
-    if (!read.warning.empty()) {
-      std::cerr << "orchestrator: warning: " << read.warning << "\n";
-    }
-    secret = std::move(read.secret);
+    secret = std::move(*read);
   }
   std::string error;
   auto agent = exec::parse_agent(settings.agent, error);

@@ -13,6 +13,19 @@
 
 namespace tdd::cli {
 
+std::optional<std::string> load_secret(const std::string& path,
+                                       std::string& error) {
+  auto read = exec::read_secret_file(path);
+  if (!read.error.empty()) {
+    error = "--secret-file: " + read.error;
+    return std::nullopt;
+  }
+  if (!read.warning.empty()) {
+    std::cerr << "orchestrator: warning: " << read.warning << "\n";
+  }
+  return std::move(read.secret);
+}
+
 std::optional<listen_plan> prepare_listen(const listen_flags& flags,
                                           const std::string& repo_root,
                                           const std::string& target,
@@ -40,15 +53,11 @@ std::optional<listen_plan> prepare_listen(const listen_flags& flags,
       return std::nullopt;
     }
   } else {
-    auto secret = exec::read_secret_file(flags.secret_file);
-    if (!secret.error.empty()) {
-      error = "--secret-file: " + secret.error;
+    auto secret = load_secret(flags.secret_file, error);
+    if (!secret) {
       return std::nullopt;
     }
-    if (!secret.warning.empty()) {
-      std::cerr << "orchestrator: warning: " << secret.warning << "\n";
-    }
-    plan.secret = std::move(secret.secret);
+    plan.secret = std::move(*secret);
   }
   if (auto err = check_bindable(*address)) {
     error = "--listen: " + describe(err);

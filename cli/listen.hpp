@@ -35,6 +35,11 @@ struct listen_plan {
   std::string remote_url; ///< for the hint printed to the user
 };
 
+/// Reads a --secret-file, printing its warning (loose permissions) to
+/// stderr; nullopt with a message in `error` when it cannot be used.
+std::optional<std::string> load_secret(const std::string& path,
+                                       std::string& error);
+
 /// Checks the flags (address, bindable port, a secret unless loopback,
 /// the secret file, the remote) and pushes `target` to the remote so nodes
 /// start from it. Returns nullopt without --listen; an error message in
