@@ -1,11 +1,10 @@
 #include "config/task_file.hpp"
 
+#include "config/yaml_documents.hpp"
 #include "core/suggest.hpp"
 #include "core/task_validation.hpp"
 
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/mark.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -15,7 +14,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <system_error>
 
 namespace tdd::config {
@@ -376,78 +374,13 @@ std::optional<core::task_complexity> reader::complexity_value(const field& f) {
                                              core::parse_task_complexity);
 }
 
-/// The documents of a YAML stream, without building them. yaml-cpp 0.7's
-/// LoadAll loops forever, allocating, when a document consumes nothing (a
-/// stray "," at the top level: jbeder/yaml-cpp#1040; upstream stops on no
-/// progress since 2024), so the documents are counted first, stopping there.
-class document_counter : public YAML::EventHandler {
-public:
-  size_t count = 0;
-  std::optional<YAML::Mark> second_root; ///< where document 2's value starts
-  std::optional<YAML::Mark> stuck;       ///< where a document read nothing
-
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    if (count > 0 && mark.pos == last_start_.pos) {
-      stuck = mark; // the previous document started here too
-    }
-    last_start_ = mark;
-    ++count;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    node(mark);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&,
-                       YAML::anchor_t, YAML::EmitterStyle::value) override {
-    node(mark);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    node(mark);
-  }
-  void OnMapEnd() override {}
-
-private:
-  void node(const YAML::Mark& mark) {
-    if (count == 2 && !second_root) {
-      second_root = mark;
-    }
-  }
-
-  YAML::Mark last_start_;
-};
-
-/// Counts the documents of `text`; throws YAML::Exception where LoadAll would.
-document_counter count_documents(const std::string& text) {
-  std::istringstream in{text};
-  YAML::Parser parser{in};
-  document_counter counter;
-  while (!counter.stuck && parser.HandleNextDocument(counter)) {
-  }
-  return counter;
-}
-
-/// Why reading stopped at `mark`: in practice a "," outside a flow
-/// collection, the one token yaml-cpp 0.7 neither reads nor rejects there.
-std::string stuck_message(const std::string& text, const YAML::Mark& mark) {
-  const auto at = static_cast<size_t>(mark.pos);
-  if (mark.pos >= 0 && at < text.size() && text[at] == ',') {
-    return "unexpected \",\" outside [...] or {...}";
-  }
-  return "cannot read past column " + std::to_string(mark.column + 1);
-}
-
 /// Parses `text`; yaml-cpp's syntax errors become diagnostics.
 std::optional<YAML::Node> parse_yaml(const std::string& text, reader& out) {
   try {
     // JSON is YAML, except for surrogate pairs (see join_surrogate_pairs).
     const auto yaml
       = nlohmann::json::accept(text) ? join_surrogate_pairs(text) : text;
-    const auto docs = count_documents(yaml);
+    const auto docs = count_yaml_documents(yaml);
     if (docs.stuck) {
       out.error(docs.stuck->line + 1, stuck_message(yaml, *docs.stuck));
       return std::nullopt;
