@@ -326,7 +326,8 @@ coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
     [=](atom::release) { self->state.budget->release(); },
     [=](atom::pause, int64_t asked_s) -> int64_t {
       auto& st = self->state;
-      std::chrono::seconds wait{asked_s};
+      auto wait = std::chrono::seconds{
+        std::min(asked_s, int64_t{st.cfg.max_requested_pause.count()})};
       if (asked_s < 0) {
         wait = st.cfg.usage_limit_backoff;
         for (int32_t i = 0; i < st.backoffs && wait < st.cfg.max_usage_backoff;

@@ -54,6 +54,10 @@ struct coordinator_config {
   std::string worktrees_dir; ///< .orchestrator/worktrees, absolute
   std::chrono::seconds usage_limit_backoff{60};
   std::chrono::seconds max_usage_backoff{900};
+  /// The longest pause an agent's reset time may ask for: a week, the
+  /// longest usage window agents have. An agent's figure is only bounded by
+  /// exec::scale_decimal (10^15 s), which would overflow the actor clock.
+  std::chrono::seconds max_requested_pause{std::chrono::hours{24 * 7}};
   std::chrono::seconds stage_timeout{900}; ///< for re-verifying a rebase
   caf::timespan lease_ttl = std::chrono::minutes{5};
   caf::timespan renew_every = std::chrono::minutes{1};

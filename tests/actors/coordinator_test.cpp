@@ -260,6 +260,18 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(reserve() == 0);
 }
 
+TEST_CASE_FIXTURE(fixture, "coordinator: an agent's pause of 10^15 s waits "
+                           "a week") {
+  start({make_spec("A")});
+  const int64_t week_ms = int64_t{7} * 24 * 3600 * 1000;
+  CHECK(pause(1'000'000'000'000'000) == week_ms);
+  CHECK(reserve() == week_ms);
+  advance(std::chrono::hours{24 * 7} - 1s);
+  CHECK(reserve() == 1'000);
+  advance(1s);
+  CHECK(reserve() == 0);
+}
+
 TEST_CASE_FIXTURE(fixture, "coordinator: usage limit pauses stop growing at "
                            "max_usage_backoff") {
   config.max_usage_backoff = 300s;
