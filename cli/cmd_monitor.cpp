@@ -3,6 +3,7 @@
 #include "actors/http_server.hpp"
 #include "actors/metrics.hpp"
 #include "actors/metrics_registry.hpp"
+#include "cli/actor_config.hpp"
 #include "cli/commands.hpp"
 #include "cli/monitor_views.hpp"
 #include "cli/open_db.hpp"
@@ -60,7 +61,7 @@ int run_serve(const global_options& opts, const std::string& bind) {
   }
   blocked_signals signals; // before the actor system starts its threads
   caf::actor_system_config cfg;
-  cfg.add_message_types<caf::id_block::tdd>();
+  configure_actor_system(cfg);
   caf::actor_system sys{cfg};
   auto endpoints = start_monitoring(sys, ws->db_path.string(), *address);
   if (!endpoints) {

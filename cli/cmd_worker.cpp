@@ -6,6 +6,7 @@
 #include "actors/gateway.hpp"
 #include "actors/http_server.hpp"
 #include "actors/node.hpp"
+#include "cli/actor_config.hpp"
 #include "cli/commands.hpp"
 #include "cli/listen.hpp"
 #include "cli/live_run.hpp"
@@ -198,7 +199,7 @@ int run_worker(const global_options& opts, const worker_flags& flags) {
   std::atomic<bool> interrupted{false};
   {
     caf::actor_system_config sys_cfg;
-    sys_cfg.add_message_types<caf::id_block::tdd>();
+    configure_actor_system(sys_cfg);
     enable_network(sys_cfg);
     caf::actor_system sys{sys_cfg};
     auto gateway = sys.middleman().remote_actor<gateway_actor>(

@@ -6,6 +6,7 @@
 #include "actors/http_server.hpp"
 #include "actors/metrics.hpp"
 #include "actors/notifier.hpp"
+#include "cli/actor_config.hpp"
 #include "cli/monitor_views.hpp"
 #include "cli/output.hpp"
 #include "cli/progress_view.hpp"
@@ -273,7 +274,7 @@ run_summary run_session(const run_session_config& cfg) {
   run_summary summary;
   {
     caf::actor_system_config sys_cfg;
-    sys_cfg.add_message_types<caf::id_block::tdd>();
+    configure_actor_system(sys_cfg);
     if (cfg.listen) {
       enable_network(sys_cfg);
     }
