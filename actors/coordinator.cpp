@@ -32,12 +32,7 @@ caf::timestamp wall_now(self_ptr self) {
 }
 
 core::graph_node* node_of(self_ptr self, const std::string& key) {
-  for (auto& n : self->state.nodes) {
-    if (n.key == key) {
-      return &n;
-    }
-  }
-  return nullptr;
+  return self->state.graph.find(key);
 }
 
 /// Counts of the selected tasks, as the run sees them.
@@ -45,7 +40,7 @@ run_summary totals(self_ptr self) {
   auto& st = self->state;
   run_summary s;
   s.run_id = st.cfg.run_id;
-  for (const auto& n : st.nodes) {
+  for (const auto& n : st.graph.nodes()) {
     if (st.selected.count(n.key) == 0) {
       continue;
     }
@@ -92,8 +87,8 @@ bool is_paused(self_ptr self) {
   return self->clock().now() < self->state.paused_until;
 }
 
-std::vector<std::string> ready_keys(self_ptr self) {
-  return core::task_graph{self->state.nodes}.ready();
+std::optional<std::string> first_ready(self_ptr self) {
+  return self->state.graph.first_ready();
 }
 
 /// Tells every waiting worker there is no more work.
@@ -109,7 +104,7 @@ void release_waiters(self_ptr self) {
 /// for a blocked one.
 void block_dependents(self_ptr self) {
   auto& st = self->state;
-  for (const auto& b : core::task_graph{st.nodes}.blocked_by_dependencies()) {
+  for (const auto& b : st.graph.blocked_by_dependencies()) {
     auto* n = node_of(self, b.key);
     if (n == nullptr || st.assigned.count(b.key) != 0
         || n->status != task_status::pending) {
@@ -147,8 +142,11 @@ void on_task_done(self_ptr self, task_release r) {
   ++st.versions[r.key];
   progress(self, progress_kind::task_finished, r.key, core::to_string(r.status),
            r.reason, r.worker_id);
+  const bool blocked = r.status == task_status::blocked;
   self->send(st.cfg.worker.store, atom::release_v, std::move(r));
-  block_dependents(self);
+  if (blocked) { // only a newly blocked task blocks others
+    block_dependents(self);
+  }
   dispatch(self);
   check_end(self);
 }
@@ -204,7 +202,7 @@ void start(self_ptr self) {
     .then(
       [=](std::vector<core::graph_node>& all) {
         auto& st = self->state;
-        st.nodes = core::scope_nodes(all, st.cfg.keys);
+        st.graph = core::task_graph{core::scope_nodes(all, st.cfg.keys)};
         self->request(st.cfg.worker.store, timeout, atom::get_v, atom::leases_v)
           .then(
             [=](std::vector<task_lease>& leases) {

@@ -88,7 +88,9 @@ struct coordinator_state {
   };
 
   coordinator_config cfg;
-  std::vector<core::graph_node> nodes; ///< scoped to the selection
+  /// The selected tasks and their dependencies (core::scope_nodes), kept
+  /// for the whole run: statuses change in place, never rebuilt per event.
+  core::task_graph graph{std::vector<core::graph_node>{}};
   std::set<std::string> selected;
   std::map<std::string, int64_t> versions;        ///< task versions (leases)
   std::map<std::string, std::string> assigned;    ///< key -> worker

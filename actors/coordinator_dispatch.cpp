@@ -104,14 +104,14 @@ void dispatch(self_ptr self) {
   if (st.waiting.empty() || is_paused(self)) {
     return;
   }
-  const auto ready = ready_keys(self);
-  if (ready.empty()) {
+  auto ready = first_ready(self);
+  if (!ready) {
     check_end(self);
     return;
   }
   auto w = std::move(st.waiting.front());
   st.waiting.pop_front();
-  claim(self, std::move(w), ready.front());
+  claim(self, std::move(w), std::move(*ready));
 }
 
 } // namespace tdd::coordinator_detail

@@ -139,7 +139,7 @@ void check_end(self_ptr self) {
   }
   // A pause holds back ready tasks only: with none left the run ends now,
   // not when the pause is over.
-  if (dispatch_stopped(self) || ready_keys(self).empty()) {
+  if (dispatch_stopped(self) || !first_ready(self)) {
     end_run(self);
   }
 }

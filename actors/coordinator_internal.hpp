@@ -29,7 +29,8 @@ void progress(self_ptr self, progress_kind kind, std::string task = {},
 /// True once no new task or agent call may start.
 bool dispatch_stopped(self_ptr self);
 bool is_paused(self_ptr self);
-std::vector<std::string> ready_keys(self_ptr self);
+/// The next task to dispatch (core::task_graph::first_ready), if any.
+std::optional<std::string> first_ready(self_ptr self);
 
 /// Tells every waiting worker there is no more work.
 void release_waiters(self_ptr self);

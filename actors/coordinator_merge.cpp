@@ -123,7 +123,7 @@ void retry_task(self_ptr self, const std::string& key) {
   }
   // The task and every task blocked only through it become pending.
   std::vector<std::string> keys{key};
-  for (auto& other : st.nodes) {
+  for (const auto& other : st.graph.nodes()) {
     if (other.status == core::task_status::blocked
         && st.dependency_blocked[other.key] == key) {
       keys.push_back(other.key);

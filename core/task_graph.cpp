@@ -115,31 +115,55 @@ std::vector<std::string> task_graph::find_cycle() const {
   return {};
 }
 
-std::vector<std::string> task_graph::ready() const {
+graph_node* task_graph::find(const std::string& key) {
+  const auto i = index_.find(key);
+  return i == index_.end() ? nullptr : &nodes_[i->second];
+}
+
+std::optional<int> task_graph::open_phase() const {
   // A phase is open when no lower phase has pending or running tasks, so
   // the only phase with ready tasks is the lowest active one.
-  std::optional<int> open_phase;
+  std::optional<int> out;
   for (const auto& node : nodes_) {
-    if (is_active(node) && (!open_phase || node.phase < *open_phase)) {
-      open_phase = node.phase;
+    if (is_active(node) && (!out || node.phase < *out)) {
+      out = node.phase;
     }
   }
+  return out;
+}
+
+bool task_graph::is_ready(const graph_node& node,
+                          std::optional<int> open_phase) const {
+  if (node.status != task_status::pending || node.phase != open_phase) {
+    return false;
+  }
+  const auto& deps = node.depends_on;
+  return std::all_of(deps.begin(), deps.end(), [this](const std::string& dep) {
+    const auto j = index_.find(dep);
+    return j != index_.end()
+           && nodes_[j->second].status == task_status::complete;
+  });
+}
+
+std::vector<std::string> task_graph::ready() const {
+  const auto phase = open_phase();
   std::vector<std::string> out;
   for (const auto& [key, i] : index_) {
-    const auto& node = nodes_[i];
-    if (node.status != task_status::pending || node.phase != open_phase) {
-      continue;
-    }
-    const auto& deps = node.depends_on;
-    if (std::all_of(deps.begin(), deps.end(), [this](const std::string& dep) {
-          const auto j = index_.find(dep);
-          return j != index_.end()
-                 && nodes_[j->second].status == task_status::complete;
-        })) {
+    if (is_ready(nodes_[i], phase)) {
       out.push_back(key);
     }
   }
   return out;
+}
+
+std::optional<std::string> task_graph::first_ready() const {
+  const auto phase = open_phase();
+  for (const auto& [key, i] : index_) {
+    if (is_ready(nodes_[i], phase)) {
+      return key;
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<std::vector<std::string>> task_graph::waves() const {
@@ -197,7 +221,8 @@ task_graph::next_wave(const std::set<std::string>& remaining,
 std::vector<dependency_block> task_graph::blocked_by_dependencies() const {
   std::vector<dependency_block> out;
   for (const auto& [key, i] : index_) {
-    if (nodes_[i].status != task_status::pending) {
+    if (nodes_[i].status != task_status::pending
+        || nodes_[i].depends_on.empty()) {
       continue;
     }
     if (auto cause = nearest_blocked(key)) {

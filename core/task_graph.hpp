@@ -44,6 +44,10 @@ public:
   /// (phase, key).
   std::vector<std::string> ready() const;
 
+  /// The first key of ready(), without building the list: O(tasks), no
+  /// allocation but the key's; for a dispatcher that takes one at a time.
+  std::optional<std::string> first_ready() const;
+
   /// The plan for the pending and running tasks: wave 0 holds what can run
   /// now, wave n what can run once waves < n are complete. Phases are
   /// barriers, so a wave never mixes phases. Tasks that can never run
@@ -58,7 +62,17 @@ public:
 
   const std::vector<graph_node>& nodes() const { return nodes_; }
 
+  /// The node of `key`, or nullptr. Callers may change its status (a run
+  /// keeps one graph and follows its tasks); its key and edges stay.
+  graph_node* find(const std::string& key);
+
 private:
+  /// The lowest phase with a pending or running task: the one open phase.
+  std::optional<int> open_phase() const;
+
+  /// Pending, in the open phase, every dependency complete.
+  bool is_ready(const graph_node& node, std::optional<int> open_phase) const;
+
   /// The tasks of the lowest phase in `remaining` that can start once
   /// `done` is complete.
   std::vector<std::string> next_wave(const std::set<std::string>& remaining,

@@ -114,6 +114,11 @@ std::string check_graph(const std::vector<graph_node>& nodes, reached& r) {
   if (ready != brute_ready(b)) {
     return "ready " + show(ready) + ", brute force " + show(brute_ready(b));
   }
+  if (graph.first_ready()
+      != (ready.empty() ? std::nullopt : std::optional{ready.front()})) {
+    return "first_ready " + graph.first_ready().value_or("none") + ", ready "
+           + show(ready);
+  }
   const auto waves = graph.waves();
   if (waves != brute_waves(b)) {
     return "waves " + show(waves) + ", brute force " + show(brute_waves(b));

@@ -75,6 +75,20 @@ TEST_CASE("ready: pending tasks whose dependencies are complete, sorted") {
   CHECK(g.ready() == keys{"C", "E"});
 }
 
+TEST_CASE("find and first_ready: a run follows its tasks in one graph") {
+  task_graph g{{node("B", {"A"}), node("A"), node("C", {}, 1)}};
+  CHECK(g.first_ready() == "A");
+  REQUIRE(g.find("A") != nullptr);
+  CHECK(g.find("NOPE") == nullptr);
+  g.find("A")->status = running;
+  CHECK(g.first_ready() == std::nullopt); // B waits for A, C for phase 0
+  g.find("A")->status = complete;
+  CHECK(g.first_ready() == "B");
+  CHECK(g.ready() == keys{"B"});
+  g.find("B")->status = blocked;
+  CHECK(g.first_ready() == "C");
+}
+
 TEST_CASE("ready: a phase opens when lower phases are complete or blocked") {
   SUBCASE("a pending lower phase holds the barrier") {
     const task_graph g{{node("A", {}, 1), node("B", {}, 2), node("C", {}, 1)}};
