@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/listen.hpp"
 #include "cli/live_run.hpp"
+#include "cli/memory_trim.hpp"
 #include "cli/output.hpp"
 #include "cli/settings.hpp"
 #include "cli/signals.hpp"
@@ -231,6 +232,7 @@ int run_worker(const global_options& opts, const worker_flags& flags) {
                               interrupted = true;
                               caf::anon_send(node, atom::stop_v);
                             }};
+    memory_trimmer trimmer;
     self->receive([&](caf::down_msg& down) { reason = down.reason; });
   }
   return node_exit(reason, interrupted);

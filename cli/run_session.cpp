@@ -7,6 +7,7 @@
 #include "actors/metrics.hpp"
 #include "actors/notifier.hpp"
 #include "cli/actor_config.hpp"
+#include "cli/memory_trim.hpp"
 #include "cli/monitor_views.hpp"
 #include "cli/output.hpp"
 #include "cli/progress_view.hpp"
@@ -231,6 +232,7 @@ run_summary run_actors(caf::actor_system& sys, const run_session_config& cfg,
     signal_forwarder waiter{signals, [coordinator] {
                               caf::anon_send(coordinator, atom::interrupt_v);
                             }};
+    memory_trimmer trimmer;
     caf::scoped_actor self{sys};
     self->request(coordinator, caf::infinite, atom::wait_v)
       .receive([&](run_summary& s) { summary = std::move(s); },
