@@ -268,6 +268,18 @@ void drop_listener(Self self, const caf::actor_addr& who) {
            xs.end());
 }
 
+/// Quits, dropping its monitors on its listeners first. In CAF 0.17 a
+/// monitor lives in the monitored actor until that actor ends, and it
+/// keeps the observer's memory: a stage circuit that stopped for idleness
+/// while the hub lived stayed allocated (about 2 KB each, four per task).
+template <class Self> void quit_circuit(Self self) {
+  for (const auto& x : self->state.listeners) {
+    self->demonitor(x.address());
+  }
+  self->state.listeners.clear();
+  self->quit();
+}
+
 /// Spawn-time setup; makes a transition that came due while the circuit
 /// was not running (e.g. a pause that ended during a restart).
 template <class Self, class Settings>

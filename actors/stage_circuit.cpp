@@ -19,7 +19,7 @@ bool stop_if_idle(self_pointer self) {
     return false;
   }
   if (!st.hub) {
-    self->quit();
+    quit_circuit(self);
     return true;
   }
   st.stopping = true;
@@ -32,7 +32,7 @@ bool stop_if_idle(self_pointer self) {
     .then(
       [self, resume](bool may_stop) {
         if (may_stop) {
-          self->quit();
+          quit_circuit(self);
           return;
         }
         resume();

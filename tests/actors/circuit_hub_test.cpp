@@ -174,6 +174,24 @@ TEST_CASE_FIXTURE(hub_fixture,
 }
 
 TEST_CASE_FIXTURE(hub_fixture,
+                  "a stage circuit that stopped for idleness is freed") {
+  auto hub = spawn_hub();
+  auto circuit = stage(hub);
+  REQUIRE(ask<bool>(circuit, atom::allow_v));
+  succeed(circuit);
+  const auto addr = circuit.address();
+  circuit = nullptr;
+  advance(60s);
+  REQUIRE(state_of(hub).stages.empty());
+  sched.run();
+  // Destroyed, and nothing but `addr` still points at its memory (a
+  // monitor or link left behind would keep four blocks a task alive).
+  CHECK(caf::actor_cast<caf::strong_actor_ptr>(addr) == nullptr);
+  auto* block = caf::actor_cast<caf::actor_control_block*>(addr);
+  CHECK(block->weak_refs == 1);
+}
+
+TEST_CASE_FIXTURE(hub_fixture,
                   "a stage circuit handed out recently does not stop") {
   auto hub = spawn_hub();
   auto first = stage(hub);
