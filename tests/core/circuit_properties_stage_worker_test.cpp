@@ -260,30 +260,18 @@ private:
 
   circuit_events apply(action what, std::optional<bool>& allowed,
                        std::optional<bool>& expected) {
-    switch (what) {
-    case action::allow: {
+    if (auto events = apply_common(what, breaker_, model_, now_)) {
+      return std::move(*events);
+    }
+    if (what == action::allow) {
       auto a = breaker_.allow(now_);
       allowed = a.allowed;
       expected = model_.allow(now_);
       return std::move(a.events);
     }
-    case action::tick:
-      model_.tick(now_);
-      return breaker_.tick(now_);
-    case action::success:
-      model_.success(now_);
-      return breaker_.record_success(now_);
-    case action::reset:
-      model_.reset(now_);
-      return breaker_.reset(now_);
-    case action::restart:
-      model_.trial = false; // the trial running at a crash is lost
-      breaker_ = Breaker{settings_, breaker_.snapshot()};
-      return {};
-    default:
-      model_.failure(kind_of(what), now_);
-      return breaker_.record_failure(kind_of(what), name_of(what), now_);
-    }
+    model_.trial = false; // restart: the trial running at a crash is lost
+    breaker_ = Breaker{settings_, breaker_.snapshot()};
+    return {};
   }
 
   generator g_;

@@ -167,31 +167,19 @@ private:
   }
 
   circuit_events apply(action what, std::string& text) {
-    switch (what) {
-    case action::allow: {
+    if (auto events = apply_common(what, breaker_, model_, now_)) {
+      return std::move(*events);
+    }
+    if (what == action::allow) {
       text = change_workers() + " (" + std::to_string(open_workers()) + "/"
              + std::to_string(registered()) + " open)";
-      model_.update(registered(), open_workers(), now_);
-      return breaker_.update_workers(registered(), open_workers(), now_);
-    }
-    case action::tick:
-      model_.tick(now_);
-      return breaker_.tick(now_);
-    case action::success:
-      model_.success(now_);
-      return breaker_.record_success(now_);
-    case action::reset:
-      model_.reset(now_);
-      return breaker_.reset(now_);
-    case action::restart:
-      // Worker counts are not persisted: the hub sends them again at once.
+    } else {
+      // restart: worker counts are not persisted; the hub sends them again
+      // at once.
       breaker_ = system_breaker{settings_, breaker_.snapshot()};
-      model_.update(registered(), open_workers(), now_);
-      return breaker_.update_workers(registered(), open_workers(), now_);
-    default:
-      model_.failure(kind_of(what), now_);
-      return breaker_.record_failure(kind_of(what), name_of(what), now_);
     }
+    model_.update(registered(), open_workers(), now_);
+    return breaker_.update_workers(registered(), open_workers(), now_);
   }
 
   void step(int i, action what) {

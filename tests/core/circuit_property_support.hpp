@@ -345,6 +345,34 @@ inline failure_kind kind_of(action x) {
                                   : failure_kind::usage_limit;
 }
 
+/// Applies `what` to the breaker and its model alike, for the inputs every
+/// level takes the same way (tick, success, reset, the failures); nullopt
+/// for allow and restart, which each level drives its own way.
+template <class Breaker, class Model>
+std::optional<circuit_events> apply_common(action what, Breaker& breaker,
+                                           Model& model, wall_time now) {
+  switch (what) {
+  case action::allow:
+  case action::restart:
+    return std::nullopt;
+  case action::tick:
+    model.tick(now);
+    return breaker.tick(now);
+  case action::success:
+    model.success(now);
+    return breaker.record_success(now);
+  case action::reset:
+    model.reset(now);
+    return breaker.reset(now);
+  case action::fail_task:
+  case action::fail_worker:
+  case action::fail_usage:
+    model.failure(kind_of(what), now);
+    return breaker.record_failure(kind_of(what), name_of(what), now);
+  }
+  return std::nullopt;
+}
+
 /// The next time: unchanged, a little later, just before or exactly at the
 /// deadline, past the recovery timeout, or hours later.
 inline wall_time advance(generator& g, wall_time now,
