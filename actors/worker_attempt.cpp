@@ -18,17 +18,6 @@
 
 namespace tdd::worker_detail {
 
-using core::stage;
-
-namespace {
-
-bool uses_agent(stage x) {
-  return x == stage::red || x == stage::green || x == stage::fix
-         || x == stage::refactor;
-}
-
-} // namespace
-
 std::string log_path(self_ptr self, bool absolute) {
   auto& st = self->state;
   const auto name
@@ -204,7 +193,7 @@ void next_attempt(self_ptr self) {
     give_back(self, core::task_status::pending, {});
     return;
   }
-  if (!uses_agent(st.stage)) {
+  if (!core::uses_agent(st.stage)) {
     ask_worker_circuit(self);
     return;
   }

@@ -135,11 +135,6 @@ std::vector<core::stage> happy_path() {
   return out;
 }
 
-bool uses_agent(core::stage x) {
-  return x == core::stage::red || x == core::stage::green
-         || x == core::stage::fix || x == core::stage::refactor;
-}
-
 /// A task to claim: its key and version (what the coordinator keeps).
 using claimable = std::pair<std::string, int64_t>;
 
@@ -224,7 +219,7 @@ void send_task_life(sender_ptr self, const std::string& key) {
                                         caf::make_timestamp()});
     send(atom::stage_v, key, stage, commit);
     send(atom::worker_v, worker_update{st.id, "busy", key, stage});
-    if (uses_agent(stages[i])) {
+    if (core::uses_agent(stages[i])) {
       ++st.invocations;
       send(atom::budget_v, st.run_id,
            core::budget_usage{st.invocations, st.invocations * 1000,

@@ -124,4 +124,9 @@ stage circuit_stage(stage x) {
   return x == stage::fix ? stage::verify : x;
 }
 
+bool uses_agent(stage x) {
+  return x == stage::red || x == stage::green || x == stage::fix
+         || x == stage::refactor;
+}
+
 } // namespace tdd::core

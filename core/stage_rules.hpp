@@ -128,4 +128,8 @@ std::optional<stage> next_stage(stage current, const stage_verdict& verdict,
 /// verify (SPEC.md 4), every other stage against itself.
 stage circuit_stage(stage x);
 
+/// Whether an attempt of `x` calls the agent (and so reserves a call of the
+/// budget): red, green, fix and refactor; verify and commit do not.
+bool uses_agent(stage x);
+
 } // namespace tdd::core

@@ -181,3 +181,12 @@ TEST_CASE("fix attempts count against the verify circuit") {
     CHECK(circuit_stage(x) == (x == stage::fix ? stage::verify : x));
   }
 }
+
+TEST_CASE("the agent works in red, green, fix and refactor only") {
+  CHECK(uses_agent(stage::red));
+  CHECK(uses_agent(stage::green));
+  CHECK(uses_agent(stage::fix));
+  CHECK(uses_agent(stage::refactor));
+  CHECK(!uses_agent(stage::verify));
+  CHECK(!uses_agent(stage::commit));
+}
